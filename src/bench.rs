@@ -1,0 +1,176 @@
+//! `concbench cpu | io | all`: from a validated config to a printed report.
+//!
+//! Builds one [`RunSpec`] per model, hands them to the engine, turns the samples into
+//! rows, prints the table or JSON, and only then fails if a result was wrong or a
+//! request failed — so the figures of a failed benchmark are never lost.
+
+use std::io::Write;
+
+use anyhow::{Context, bail};
+
+use crate::analysis::{self, Analysis, ExpectedBytes};
+use crate::cli::Format;
+use crate::config::{BenchConfig, IoPlan, IoTarget};
+use crate::machine::Machine;
+use crate::output::{progress, table};
+use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
+use crate::runner::{self, Executor};
+use crate::target::TargetServer;
+use crate::worker::protocol::RunSpec;
+use crate::workload::{IoJob, Job, Workload};
+
+/// Runs the benchmark and writes its report to `out`.
+pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Write) -> anyhow::Result<()> {
+    let machine = Machine::current();
+    let mut report_config = ReportConfig {
+        warmup: config.warmup,
+        runs: config.runs,
+        strategies: config.strategies.clone(),
+        cpu: None,
+        io: None,
+    };
+    let mut sections: Vec<(Workload, Analysis)> = Vec::new();
+    let mut allow_failures = true;
+
+    if let Some(cpu) = &config.cpu {
+        report_config.cpu = Some(CpuSettings {
+            kernel: cpu.job.kernel.name().to_string(),
+            numbers: cpu.job.numbers.clone(),
+            workers: cpu.workers,
+        });
+        let job = Job::Cpu(cpu.job.clone());
+        let models = measure(config, "cpu", cpu.workers, &job, executor)?;
+        sections.push((Workload::Cpu, analysis::cpu(&cpu.job, &models)));
+    }
+
+    if let Some(io) = &config.io {
+        allow_failures = io.allow_failures;
+        let (settings, analysis) = run_io(config, io, executor)?;
+        report_config.io = Some(settings);
+        sections.push((Workload::Io, analysis));
+    }
+
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        machine,
+        config: report_config,
+        results: sections.iter().flat_map(|(_, a)| a.rows.iter().cloned()).collect(),
+    };
+    match config.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report).context("writing the report")?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            for (workload, analysis) in &sections {
+                writeln!(out, "{}", title(workload, &report))?;
+                writeln!(out, "{}", table::render(*workload, &analysis.rows))?;
+            }
+        }
+    }
+    out.flush()?;
+
+    let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
+    if !problems.is_empty() {
+        let list: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
+        bail!("wrong results: {}", list.join("; "));
+    }
+    let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
+    if failed > 0 && !allow_failures {
+        bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
+    }
+    Ok(())
+}
+
+/// Runs every model on `job`, interleaved, each run in a fresh process.
+fn measure(
+    config: &BenchConfig,
+    label: &str,
+    workers: usize,
+    job: &Job,
+    executor: &mut dyn Executor,
+) -> anyhow::Result<Vec<runner::ModelRuns>> {
+    let specs: Vec<RunSpec> = config
+        .strategies
+        .iter()
+        .map(|&strategy| RunSpec { strategy, workers, job: job.clone() })
+        .collect();
+    let bar = progress::bar(label);
+    let models = runner::run_interleaved(&specs, config.warmup, config.runs, executor, &bar);
+    bar.finish_and_clear();
+    models
+}
+
+fn run_io(
+    config: &BenchConfig,
+    io: &IoPlan,
+    executor: &mut dyn Executor,
+) -> anyhow::Result<(IoSettings, Analysis)> {
+    let mut settings = IoSettings {
+        target: String::new(),
+        requests: 0,
+        latency_s: None,
+        body_bytes: None,
+        sites_file: None,
+        workers: io.workers,
+        concurrency: io.concurrency,
+        timeout_s: io.client.timeout.as_secs_f64(),
+        max_body_bytes: io.client.max_body_bytes,
+    };
+    // The server, when there is one, lives until this function returns, on any path.
+    let mut _server = None;
+    let (urls, expected) = match &io.target {
+        IoTarget::Builtin { requests, settings: target } => {
+            let server = TargetServer::start(*target)?;
+            let urls = server.urls(*requests);
+            _server = Some(server);
+            settings.target = "builtin".into();
+            settings.latency_s = Some(target.latency.as_secs_f64());
+            settings.body_bytes = Some(target.body_bytes);
+            let bytes = u64::from(*requests) * target.body_bytes as u64;
+            (urls, ExpectedBytes::Exactly(bytes))
+        }
+        IoTarget::Sites { file, urls } => {
+            settings.target = "sites".into();
+            settings.sites_file = Some(file.display().to_string());
+            (urls.clone(), ExpectedBytes::Consistent)
+        }
+    };
+    settings.requests = urls.len();
+    let job = IoJob { urls, client: io.client.clone(), concurrency: io.concurrency };
+    let count = job.urls.len();
+    let models = measure(config, "io", io.workers, &Job::Io(job), executor)?;
+    Ok((settings, analysis::io(count, expected, &models)))
+}
+
+/// The line above each table: what was run.
+fn title(workload: &Workload, report: &Report) -> String {
+    let c = &report.config;
+    let runs = format!("{} runs + {} warmup, each in a fresh process", c.runs, c.warmup);
+    match (workload, &c.cpu, &c.io) {
+        (Workload::Cpu, Some(cpu), _) => {
+            let first = cpu.numbers.first().copied().unwrap_or(0);
+            format!(
+                "cpu: {} of {} numbers from {first}, {} workers, {runs}",
+                cpu.kernel,
+                cpu.numbers.len(),
+                cpu.workers
+            )
+        }
+        (Workload::Io, _, Some(io)) => {
+            let target = match (io.latency_s, io.body_bytes) {
+                (Some(latency), Some(body)) => format!(
+                    "built-in server, {} latency, {} bodies",
+                    crate::output::format::seconds(latency),
+                    crate::output::format::bytes(body as u64)
+                ),
+                _ => format!("sites from {}", io.sites_file.as_deref().unwrap_or("?")),
+            };
+            format!(
+                "io: {} requests to the {target}, {} workers, async concurrency {}, {runs}",
+                io.requests, io.workers, io.concurrency
+            )
+        }
+        _ => workload.name().to_string(),
+    }
+}

@@ -1,0 +1,100 @@
+//! Error kinds that decide the exit status, and the exit codes themselves.
+//!
+//! Everything fallible in concbench returns [`anyhow::Result`]; the few errors a caller
+//! has to tell apart carry one of the types below somewhere in their chain, and
+//! [`exit_code`] maps a finished run to the number the shell sees. Keeping the numbers
+//! here means a CI script can rely on them (see the README, *Exit codes*).
+
+use std::fmt;
+
+/// The named exit codes. They are part of the command-line contract.
+pub mod code {
+    /// Everything ran and every check passed.
+    pub const SUCCESS: i32 = 0;
+    /// Something failed: a run, a file, a request (unless `--allow-failures`), a checksum.
+    pub const FAILURE: i32 = 1;
+    /// The command line was wrong; nothing was run.
+    pub const USAGE: i32 = 2;
+    /// A comparison with a baseline or an `--expect` found a regression.
+    pub const REGRESSION: i32 = 3;
+}
+
+/// A bad command line: a value out of range, an unknown name, flags that contradict
+/// each other. Found before anything runs; exits with [`code::USAGE`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Shorthand for returning a [`UsageError`] as an [`anyhow::Error`].
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// The run finished and its results were reported, but a gate failed: a model got
+/// slower than its baseline, or an `--expect` did not hold. Exits with
+/// [`code::REGRESSION`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegressionFound(pub String);
+
+impl fmt::Display for RegressionFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RegressionFound {}
+
+/// The exit code for an error, by the first typed error found in its chain.
+pub fn exit_code(error: &anyhow::Error) -> i32 {
+    for cause in error.chain() {
+        if cause.is::<UsageError>() {
+            return code::USAGE;
+        }
+        if cause.is::<RegressionFound>() {
+            return code::REGRESSION;
+        }
+    }
+    code::FAILURE
+}
+
+/// True when the error is only that whoever read our stdout went away
+/// (`concbench cpu | head -1`). That is not a failure of the benchmark.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn typed_errors_map_to_their_codes_through_context() {
+        let e = Err::<(), _>(usage("--workers must be at least 1"))
+            .context("reading the command line")
+            .unwrap_err();
+        assert_eq!(exit_code(&e), code::USAGE);
+        let e = anyhow::Error::new(RegressionFound("slower".into()));
+        assert_eq!(exit_code(&e), code::REGRESSION);
+        assert_eq!(exit_code(&anyhow::anyhow!("boom")), code::FAILURE);
+    }
+
+    #[test]
+    fn broken_pipe_is_recognised_anywhere_in_the_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
+        let e = Err::<(), _>(io).context("writing the table").unwrap_err();
+        assert!(is_broken_pipe(&e));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+}

@@ -1,0 +1,37 @@
+//! concbench: which concurrency model should this job use, and did it get slower?
+//!
+//! A map of the modules:
+//!
+//! - [`app`] — argv to the command that runs it.
+//! - [`cli`] — the clap definition, nothing else.
+//! - [`config`] — parsed flags to a validated plain config; all range and cross-flag checks.
+//! - [`error`] — the error kinds callers match on and the named exit codes.
+//! - [`workload`] — the cpu and io jobs: one unit of work and its expected result.
+//! - [`strategy`] — one file per concurrency model, all behind one trait.
+//! - [`worker`] — the child side of the process pool and of per-run isolation; the pipe protocol.
+//! - [`runner`] — warmup, interleaved runs, one fresh process per run, OS CPU and memory figures.
+//! - [`analysis`] — samples to report rows: statistics, speedups, verification.
+//! - [`stats`] — pure functions over samples.
+//! - [`report`] — the serde types of the versioned JSON report.
+//! - [`machine`] — machine metadata stored in each report.
+//! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
+//! - [`server`] — the embedded HTTP target.
+//! - [`target`] — that server as a child process for the io job.
+//! - [`output`] — tables, progress bar, number formatting.
+
+pub mod analysis;
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod machine;
+pub mod output;
+pub mod report;
+pub mod runner;
+pub mod server;
+pub mod stats;
+pub mod strategy;
+pub mod target;
+pub mod worker;
+pub mod workload;

@@ -1,0 +1,9 @@
+//! What a person sees: the timing tables, the progress bar, number formatting.
+//!
+//! - [`format`]: seconds, bytes and ratios as short strings.
+//! - [`table`]: the comfy-table for each workload.
+//! - [`progress`]: the indicatif bar on stderr, only on a terminal.
+
+pub mod format;
+pub mod progress;
+pub mod table;

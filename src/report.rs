@@ -1,0 +1,117 @@
+//! The report: the serde types of `--format json` and of saved result files.
+//!
+//! This is the contract CI users script against, pinned by
+//! `schema/report.schema.json` and a test that validates real output against it.
+//! [`SCHEMA_VERSION`] changes only when a field changes meaning or goes away; new
+//! fields may be added within a version.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::machine::Machine;
+use crate::stats::Summary;
+use crate::strategy::Strategy;
+use crate::workload::Workload;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One benchmark invocation: where, with what settings, and every model's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub machine: Machine,
+    pub config: ReportConfig,
+    pub results: Vec<ResultRow>,
+}
+
+/// The settings that decide what was measured. Two reports are comparable only when
+/// their workload settings are equal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportConfig {
+    pub warmup: u32,
+    pub runs: u32,
+    pub strategies: Vec<Strategy>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cpu: Option<CpuSettings>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub io: Option<IoSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuSettings {
+    pub kernel: String,
+    pub numbers: Vec<u64>,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IoSettings {
+    /// `builtin` (concbench's own server on loopback) or `sites`.
+    pub target: String,
+    pub requests: usize,
+    /// Built-in target only: its latency and body size.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub latency_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub body_bytes: Option<usize>,
+    /// `--sites` only: the file the URLs came from.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sites_file: Option<String>,
+    pub workers: usize,
+    pub concurrency: usize,
+    pub timeout_s: f64,
+    pub max_body_bytes: u64,
+}
+
+/// One model on one workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    pub workload: Workload,
+    pub strategy: Strategy,
+    pub workers: usize,
+    /// Measured runs (warmups excluded).
+    pub runs: usize,
+    /// Model set-up + work + teardown per run, seconds.
+    pub wall_s: Summary,
+    /// The model's set-up alone per run, seconds (part of `wall_s`).
+    pub setup_s: Summary,
+    /// User + system CPU seconds per run, all of the run's processes.
+    pub cpu_s: Summary,
+    /// Peak resident memory of the largest process, over all runs.
+    pub peak_rss_bytes: u64,
+    /// Sequential's median / this median; `null` when sequential was not run.
+    pub speedup: Option<f64>,
+    /// `speedup / workers`.
+    pub efficiency: Option<f64>,
+    /// Every run's results matched the expected ones.
+    pub verified: bool,
+    /// cpu: the sum of all results; io: the total body bytes of one run. A string, as
+    /// it can pass 2^53.
+    pub checksum: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub io: Option<IoFigures>,
+}
+
+/// The I/O job's own figures, over every request of every measured run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IoFigures {
+    /// Requests per run.
+    pub requests: usize,
+    /// Body bytes per run (median run).
+    pub bytes: u64,
+    /// Requests per run / median wall time.
+    pub requests_per_s: f64,
+    pub latency_s: Latency,
+    /// Failed requests over all measured runs, by kind.
+    pub failures: BTreeMap<String, u64>,
+    pub failed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}

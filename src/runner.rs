@@ -1,0 +1,232 @@
+//! The measurement engine: warmup, interleaved runs, one fresh process per run.
+//!
+//! [`run_interleaved`] schedules rounds — warmup rounds first, then measured ones —
+//! and in every round runs each model once, in the same order (A B C A B C …), so
+//! drift on a shared machine hits every model alike. It hands each run to an
+//! [`Executor`]: the real one, [`ChildExecutor`], re-executes concbench as
+//! `measure-run` and reads the run's CPU time and peak memory from the kernel when it
+//! reaps the child (`wait4`); tests use a fake executor with fixed samples.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, anyhow, bail};
+use indicatif::ProgressBar;
+
+use crate::worker::protocol::{RunSample, RunSpec, read_message, write_message};
+use crate::workload::Outputs;
+
+/// One measured run, as the engine keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// Model set-up + work + teardown, timed inside the run process.
+    pub wall_s: f64,
+    /// The model's set-up alone (part of `wall_s`).
+    pub setup_s: f64,
+    /// User + system CPU time of the run process and every process it reaped (the
+    /// pool workers), from the kernel. Includes the run process's own start-up.
+    pub cpu_s: f64,
+    /// Peak resident memory of the largest single process of the run, in bytes.
+    pub peak_rss_bytes: u64,
+    pub outputs: Outputs,
+}
+
+/// Runs one spec once and measures it.
+pub trait Executor {
+    fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement>;
+}
+
+/// A model's measured runs, in the order they happened.
+#[derive(Debug, Clone)]
+pub struct ModelRuns {
+    pub spec: RunSpec,
+    pub measurements: Vec<Measurement>,
+}
+
+/// Runs `warmup` unmeasured and then `runs` measured rounds of every spec,
+/// round-robin. Any failed run fails the whole benchmark, naming model and run.
+pub fn run_interleaved(
+    specs: &[RunSpec],
+    warmup: u32,
+    runs: u32,
+    executor: &mut dyn Executor,
+    progress: &ProgressBar,
+) -> anyhow::Result<Vec<ModelRuns>> {
+    let mut results: Vec<ModelRuns> = specs
+        .iter()
+        .map(|spec| ModelRuns { spec: spec.clone(), measurements: Vec::new() })
+        .collect();
+    progress.set_length(u64::from(warmup + runs) * specs.len() as u64);
+    for round in 0..warmup + runs {
+        let measured = round >= warmup;
+        for model in &mut results {
+            let label = if measured {
+                format!("run {}/{runs}", round - warmup + 1)
+            } else {
+                format!("warmup {}/{warmup}", round + 1)
+            };
+            progress.set_message(format!("{} {label}", model.spec.strategy));
+            let measurement = executor
+                .execute(&model.spec)
+                .with_context(|| format!("{} {label} failed", model.spec.strategy))?;
+            if measured {
+                model.measurements.push(measurement);
+            }
+            progress.inc(1);
+        }
+    }
+    Ok(results)
+}
+
+/// The real executor: each run in a fresh `concbench measure-run` process.
+pub struct ChildExecutor {
+    exe: PathBuf,
+}
+
+impl ChildExecutor {
+    pub fn new() -> anyhow::Result<ChildExecutor> {
+        let exe = std::env::current_exe().context("finding concbench's own executable")?;
+        Ok(ChildExecutor { exe })
+    }
+}
+
+impl Executor for ChildExecutor {
+    fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+        let mut child = Command::new(&self.exe)
+            .arg("measure-run")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", self.exe.display()))?;
+        let pid = child.id();
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        // Drain stderr on the side so a chatty child can never block on a full pipe.
+        let stderr_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let written = write_message(&mut stdin, spec);
+        drop(stdin);
+        let mut output = Vec::new();
+        let read = stdout.read_to_end(&mut output);
+        let (status, usage) = wait4(pid)?;
+        let stderr_text = stderr_reader.join().unwrap_or_default();
+        if !status.success() {
+            let reason = stderr_text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            bail!("the run process {status}: {}", reason.trim());
+        }
+        written.context("sending the run spec")?;
+        read.context("reading the run sample")?;
+        let sample: RunSample = read_message(&mut output.as_slice(), &mut String::new())?
+            .ok_or_else(|| anyhow!("the run process printed no sample"))?;
+        Ok(Measurement {
+            wall_s: sample.wall_s,
+            setup_s: sample.setup_s,
+            cpu_s: usage.cpu_s,
+            peak_rss_bytes: usage.peak_rss_bytes,
+            outputs: sample.outputs,
+        })
+    }
+}
+
+/// What the kernel says a reaped process used.
+#[derive(Debug, Clone, Copy)]
+struct Usage {
+    cpu_s: f64,
+    peak_rss_bytes: u64,
+}
+
+/// Reaps `pid` and returns its exit status with its resource usage, which includes
+/// every descendant it reaped in turn.
+fn wait4(pid: u32) -> anyhow::Result<(std::process::ExitStatus, Usage)> {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = libc::pid_t::try_from(pid).context("pid out of range")?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: both pointers refer to live locals of the right types.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error).context("waiting for the run process");
+        }
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Ok((
+        std::process::ExitStatus::from_raw(status),
+        Usage {
+            cpu_s: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+            // Linux reports kilobytes.
+            peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::Strategy;
+    use crate::workload::cpu::Kernel;
+    use crate::workload::{CpuJob, Job};
+
+    /// Records the order of runs and answers with a fixed sample.
+    struct FakeExecutor {
+        calls: Vec<Strategy>,
+        fail_on: Option<usize>,
+    }
+
+    impl Executor for FakeExecutor {
+        fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+            self.calls.push(spec.strategy);
+            if Some(self.calls.len()) == self.fail_on {
+                bail!("boom");
+            }
+            Ok(Measurement {
+                wall_s: self.calls.len() as f64,
+                setup_s: 0.0,
+                cpu_s: 0.0,
+                peak_rss_bytes: 0,
+                outputs: Outputs::Cpu(vec![]),
+            })
+        }
+    }
+
+    fn specs() -> Vec<RunSpec> {
+        let job = Job::Cpu(CpuJob { kernel: Kernel::Squares, numbers: vec![1] });
+        [Strategy::Sequential, Strategy::Threads, Strategy::Processes]
+            .map(|strategy| RunSpec { strategy, workers: 2, job: job.clone() })
+            .to_vec()
+    }
+
+    #[test]
+    fn rounds_interleave_and_warmups_are_discarded() {
+        let mut executor = FakeExecutor { calls: Vec::new(), fail_on: None };
+        let runs = run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden()).unwrap();
+        use Strategy::*;
+        assert_eq!(
+            executor.calls,
+            vec![Sequential, Threads, Processes, Sequential, Threads, Processes, Sequential, Threads, Processes]
+        );
+        // Call k (1-based) answered wall k: warmup calls 1..=3 are gone.
+        let walls: Vec<Vec<f64>> =
+            runs.iter().map(|m| m.measurements.iter().map(|x| x.wall_s).collect()).collect();
+        assert_eq!(walls, vec![vec![4.0, 7.0], vec![5.0, 8.0], vec![6.0, 9.0]]);
+    }
+
+    #[test]
+    fn a_failed_run_names_model_and_run() {
+        let mut executor = FakeExecutor { calls: Vec::new(), fail_on: Some(5) };
+        let error = run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden())
+            .unwrap_err();
+        assert_eq!(format!("{error:#}"), "threads run 1/2 failed: boom");
+    }
+}

@@ -1,0 +1,166 @@
+//! The concurrency models, one file each, all behind [`Model`].
+//!
+//! | model | file | CPU job | I/O job |
+//! |---|---|---|---|
+//! | sequential | [`sequential`] | a plain loop | one client, one request at a time |
+//! | threads | [`threads`] | N OS threads pulling from a shared queue | N threads, a blocking client each |
+//! | async | [`async_tokio`] | tokio runtime, N workers, a task per number | one async client, all requests in flight |
+//! | rayon | [`rayon_pool`] | `par_iter` on a pool of N | the blocking fetch under `par_iter` |
+//! | processes | [`processes`] | N re-executed workers fed over pipes | a client per worker process |
+//!
+//! The timing rule, the same for every model: the clock starts before the model's own
+//! set-up (spawning threads, building a runtime, starting the pool) and stops after
+//! its teardown (threads joined, runtime dropped, workers exited), as in the classic
+//! experiment. Each model reports its set-up time on its own as well.
+
+pub mod async_tokio;
+pub mod processes;
+pub mod rayon_pool;
+pub mod sequential;
+pub mod threads;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::io::Fetch;
+use crate::workload::{CpuJob, IoJob, Job, Outputs};
+
+/// What a model hands back: its outputs in input order and how long its set-up took.
+#[derive(Debug)]
+pub struct ModelRun<T> {
+    pub outputs: Vec<T>,
+    pub setup: Duration,
+}
+
+/// A concurrency model: runs either job with a given number of workers.
+pub trait Model {
+    /// Runs `kernel` on every number; results in input order.
+    fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>>;
+    /// GETs every URL; outcomes in input order. A failed request is an outcome, not
+    /// an error: `Err` means the model itself broke.
+    fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>>;
+}
+
+/// The name of a model, as typed on the command line and stored in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Sequential,
+    Threads,
+    Async,
+    Rayon,
+    Processes,
+}
+
+impl Strategy {
+    /// Every model, in the order tables list them.
+    pub const ALL: [Strategy; 5] = [
+        Strategy::Sequential,
+        Strategy::Threads,
+        Strategy::Async,
+        Strategy::Rayon,
+        Strategy::Processes,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Sequential => "sequential",
+            Strategy::Threads => "threads",
+            Strategy::Async => "async",
+            Strategy::Rayon => "rayon",
+            Strategy::Processes => "processes",
+        }
+    }
+
+    /// Parses a name or one of its aliases (`multiprocess`, `mp`, `tokio`, `seq`).
+    pub fn parse(name: &str) -> Option<Strategy> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "sequential" | "seq" => Strategy::Sequential,
+            "threads" | "thread" => Strategy::Threads,
+            "async" | "tokio" => Strategy::Async,
+            "rayon" => Strategy::Rayon,
+            "processes" | "process" | "multiprocess" | "mp" => Strategy::Processes,
+            _ => return None,
+        })
+    }
+
+    /// The implementation.
+    pub fn model(self) -> &'static dyn Model {
+        match self {
+            Strategy::Sequential => &sequential::Sequential,
+            Strategy::Threads => &threads::Threads,
+            Strategy::Async => &async_tokio::AsyncTokio,
+            Strategy::Rayon => &rayon_pool::RayonPool,
+            Strategy::Processes => &processes::Processes,
+        }
+    }
+
+    /// Sequential always runs one worker, whatever `--workers` says.
+    pub fn workers(self, requested: usize) -> usize {
+        if self == Strategy::Sequential { 1 } else { requested }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One timed run of `strategy` on `job`: the body of a measured run.
+pub struct Timed {
+    pub wall: Duration,
+    pub setup: Duration,
+    pub outputs: Outputs,
+}
+
+/// Runs the model once and times it by the rule in this module's docs.
+pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Result<Timed> {
+    let model = strategy.model();
+    let workers = strategy.workers(workers);
+    let started = Instant::now();
+    let (setup, outputs) = match job {
+        Job::Cpu(job) => {
+            let run = model.run_cpu(job, workers)?;
+            (run.setup, Outputs::Cpu(run.outputs))
+        }
+        Job::Io(job) => {
+            let run = model.run_io(job, workers)?;
+            (run.setup, Outputs::Io(run.outputs))
+        }
+    };
+    Ok(Timed { wall: started.elapsed(), setup, outputs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::cpu::Kernel;
+
+    #[test]
+    fn names_and_aliases_parse() {
+        for strategy in Strategy::ALL {
+            assert_eq!(Strategy::parse(strategy.name()), Some(strategy));
+        }
+        assert_eq!(Strategy::parse("multiprocess"), Some(Strategy::Processes));
+        assert_eq!(Strategy::parse("MP"), Some(Strategy::Processes));
+        assert_eq!(Strategy::parse("bogus"), None);
+    }
+
+    /// Every in-process model returns the verified sums in input order. (The process
+    /// pool re-executes the binary, so it is tested through it in tests/cli.rs.)
+    #[test]
+    fn in_process_models_agree_with_the_closed_form() {
+        let job = CpuJob { kernel: Kernel::Squares, numbers: vec![1000, 3, 0, 777, 20_000, 5] };
+        let expected: Vec<u128> =
+            job.numbers.iter().map(|&n| Kernel::Squares.expected(n).unwrap()).collect();
+        for strategy in [Strategy::Sequential, Strategy::Threads, Strategy::Async, Strategy::Rayon] {
+            for workers in [1, 3] {
+                let run = strategy.model().run_cpu(&job, workers).unwrap();
+                assert_eq!(run.outputs, expected, "{strategy} with {workers} workers");
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! threads: the classic thread pool. N OS threads pull items from one shared queue
+//! (an atomic index into the input) until it is empty.
+//!
+//! CPU: Rust threads run truly in parallel, so unlike Python's GIL-bound threads this
+//! scales with cores. I/O: each thread owns one blocking client, like a
+//! `requests.Session` per thread; N requests are in flight at a time.
+//!
+//! Set-up is spawning the threads (and building their clients) up to the moment all
+//! of them wait at a barrier; work starts when the barrier opens.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, Mutex};
+use std::time::Instant;
+
+use anyhow::anyhow;
+
+use super::{Model, ModelRun};
+use crate::workload::io::{self, Fetch};
+use crate::workload::{CpuJob, IoJob};
+
+pub struct Threads;
+
+impl Model for Threads {
+    fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>> {
+        pool(&job.numbers, workers, || Ok(()), |(), &n| job.kernel.run(n))
+    }
+
+    fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
+        let max = job.client.max_body_bytes;
+        pool(
+            &job.urls,
+            workers,
+            || io::blocking_client(&job.client),
+            |client, url| io::fetch_blocking(client, url, max),
+        )
+    }
+}
+
+/// Runs `work` on every item with `workers` threads, each with its own state made by
+/// `init`. Results in input order.
+fn pool<I, S, T>(
+    items: &[I],
+    workers: usize,
+    init: impl Fn() -> anyhow::Result<S> + Sync,
+    work: impl Fn(&S, &I) -> T + Sync,
+) -> anyhow::Result<ModelRun<T>>
+where
+    I: Sync,
+    T: Send,
+{
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let ready = Barrier::new(workers + 1);
+    let init_error = Mutex::new(None);
+    let (setup, per_thread) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let state = init();
+                    ready.wait();
+                    let state = match state {
+                        Ok(state) => state,
+                        Err(e) => {
+                            *init_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                            return Vec::new();
+                        }
+                    };
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        done.push((index, work(&state, item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        ready.wait();
+        let setup = started.elapsed();
+        let per_thread: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        (setup, per_thread)
+    });
+    if let Some(e) = init_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let mut slots: Vec<Option<T>> = items.iter().map(|_| None).collect();
+    for done in per_thread {
+        let done = done.map_err(|_| anyhow!("a worker thread panicked"))?;
+        for (index, output) in done {
+            slots[index] = Some(output);
+        }
+    }
+    let outputs = slots
+        .into_iter()
+        .collect::<Option<Vec<T>>>()
+        .ok_or_else(|| anyhow!("a worker thread left an item undone"))?;
+    Ok(ModelRun { outputs, setup })
+}

@@ -1,0 +1,30 @@
+//! `concbench measure-run`: one measured run, alone in a fresh process.
+//!
+//! The parent ([`crate::runner`]) writes a [`RunSpec`] on stdin; this process runs the
+//! model once, timing it by the rule in [`crate::strategy`], and writes a [`RunSample`]
+//! on stdout. Running each sample in its own process means the operating system's
+//! account of CPU time and peak memory, which the parent reads when it reaps this
+//! process, belongs to exactly one model and one run, and a crash here cannot touch
+//! another run.
+
+use std::io::BufReader;
+
+use anyhow::Context;
+
+use super::protocol::{RunSample, RunSpec, read_message, write_message};
+use crate::strategy;
+
+/// Runs the spec read from stdin and reports on stdout.
+pub fn run() -> anyhow::Result<()> {
+    let mut line = String::new();
+    let spec: RunSpec = read_message(&mut BufReader::new(std::io::stdin().lock()), &mut line)?
+        .context("no run spec on stdin")?;
+    let timed = strategy::run_timed(spec.strategy, spec.workers, &spec.job)
+        .with_context(|| format!("running {}", spec.strategy))?;
+    let sample = RunSample {
+        wall_s: timed.wall.as_secs_f64(),
+        setup_s: timed.setup.as_secs_f64(),
+        outputs: timed.outputs,
+    };
+    write_message(&mut std::io::stdout().lock(), &sample)
+}

@@ -1,0 +1,71 @@
+//! `concbench worker`: the child side of the process pool.
+//!
+//! Reads [`Request`]s from stdin, answers each on stdout, and exits 0 on `Shutdown` or
+//! at end of input, so a worker whose parent died (its stdin closes) exits by itself.
+//! On Linux it also asks the kernel for SIGKILL when its parent dies, which covers a
+//! parent killed while this worker is busy with a long task.
+
+use std::io::{BufReader, BufWriter};
+
+use anyhow::bail;
+
+use super::protocol::{Request, Response, Task, TaskOutput, WorkerInit, read_message, write_message};
+use crate::workload::io;
+
+/// Runs the worker loop on this process's stdin and stdout.
+pub fn run() -> anyhow::Result<()> {
+    die_with_parent();
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut output = BufWriter::new(std::io::stdout().lock());
+    let mut line = String::new();
+    let mut client = None;
+    let mut max_body = 0;
+    while let Some(request) = read_message::<_, Request>(&mut input, &mut line)? {
+        let response = match request {
+            Request::Init { init: WorkerInit::Cpu } => Response::Ready,
+            Request::Init { init: WorkerInit::Io(settings) } => {
+                max_body = settings.max_body_bytes;
+                match io::blocking_client(&settings) {
+                    Ok(built) => {
+                        client = Some(built);
+                        Response::Ready
+                    }
+                    Err(e) => Response::Failed { message: format!("{e:#}") },
+                }
+            }
+            Request::Task { id, task: Task::Cpu { kernel, n } } => {
+                Response::Done { id, output: TaskOutput::Cpu(kernel.run(n)) }
+            }
+            Request::Task { id, task: Task::Fetch { url } } => match &client {
+                Some(client) => {
+                    let fetch = io::fetch_blocking(client, &url, max_body);
+                    Response::Done { id, output: TaskOutput::Fetch(fetch) }
+                }
+                None => Response::Failed { message: "fetch before an io init".into() },
+            },
+            Request::Shutdown => return Ok(()),
+        };
+        let failed = matches!(response, Response::Failed { .. });
+        write_message(&mut output, &response)?;
+        if failed {
+            bail!("worker stopped after a failure");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn die_with_parent() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+    }
+    // The parent may have died before the call above; then we were re-parented.
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } == 1 {
+        std::process::exit(0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent() {}

@@ -1,0 +1,184 @@
+//! The pipe protocol: every message concbench sends to or receives from a child.
+//!
+//! One message is one line of JSON (`serde_json`, no embedded newlines), so a stream is
+//! easy to read in a debugger and a torn message can only be the last line. Two
+//! conversations use it:
+//!
+//! - **process pool** (`concbench worker`): parent sends [`Request::Init`], the
+//!   worker answers [`Response::Ready`]; then any number of [`Request::Task`] each
+//!   answered by one [`Response::Done`] (or [`Response::Failed`]) carrying the same id;
+//!   finally [`Request::Shutdown`], or end of input, and the worker exits 0.
+//! - **measured run** (`concbench measure-run`): parent writes one [`RunSpec`] and
+//!   closes stdin; the child writes one [`RunSample`] and exits 0.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Context;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::strategy::Strategy;
+use crate::workload::cpu::Kernel;
+use crate::workload::io::{ClientSettings, Fetch};
+use crate::workload::{Job, Outputs};
+
+/// What a pool worker sets up once, before its first task (the "initializer").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkerInit {
+    /// Nothing to set up.
+    Cpu,
+    /// Build one blocking HTTP client, reused for every fetch of this worker.
+    Io(ClientSettings),
+}
+
+/// One unit of work for a pool worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Cpu { kernel: Kernel, n: u64 },
+    Fetch { url: String },
+}
+
+/// The result of one [`Task`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskOutput {
+    Cpu(u128),
+    Fetch(Fetch),
+}
+
+/// Parent to pool worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Request {
+    Init { init: WorkerInit },
+    Task { id: u64, task: Task },
+    Shutdown,
+}
+
+/// Pool worker to parent. (Externally tagged, unlike a `tag = "type"` enum, because
+/// serde cannot buffer a u128 through an internally tagged enum.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Response {
+    Ready,
+    Done { id: u64, output: TaskOutput },
+    Failed { message: String },
+}
+
+/// Parent to measured-run child: run this model on this job once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub strategy: Strategy,
+    pub workers: usize,
+    pub job: Job,
+}
+
+/// Measured-run child to parent: what the run did and how long it took, measured
+/// inside the child around the model alone (process start-up is not in it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSample {
+    /// The model's set-up plus its work plus its teardown.
+    pub wall_s: f64,
+    /// The model's set-up alone: spawning threads, building the runtime, starting the
+    /// pool (included in `wall_s`).
+    pub setup_s: f64,
+    pub outputs: Outputs,
+}
+
+/// Writes one message as one line and flushes it.
+pub fn write_message<W: Write, T: Serialize>(writer: &mut W, message: &T) -> anyhow::Result<()> {
+    serde_json::to_writer(&mut *writer, message).context("encoding a message")?;
+    writer.write_all(b"\n")?;
+    writer.flush()?;
+    Ok(())
+}
+
+/// Reads the next message; `Ok(None)` at a clean end of input.
+pub fn read_message<R: BufRead, T: DeserializeOwned>(
+    reader: &mut R,
+    line: &mut String,
+) -> anyhow::Result<Option<T>> {
+    line.clear();
+    if reader.read_line(line)? == 0 {
+        return Ok(None);
+    }
+    let message = serde_json::from_str(line.trim_end())
+        .with_context(|| format!("malformed message: {:.120}", line.trim_end()))?;
+    Ok(Some(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::CpuJob;
+    use crate::workload::io::FailureKind;
+    use std::time::Duration;
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(messages: &[T]) {
+        let mut wire = Vec::new();
+        for message in messages {
+            write_message(&mut wire, message).unwrap();
+        }
+        assert_eq!(wire.iter().filter(|&&b| b == b'\n').count(), messages.len());
+        let mut reader = std::io::Cursor::new(wire);
+        let mut line = String::new();
+        for message in messages {
+            let back: T = read_message(&mut reader, &mut line).unwrap().unwrap();
+            assert_eq!(&back, message);
+        }
+        assert!(read_message::<_, T>(&mut reader, &mut line).unwrap().is_none());
+    }
+
+    #[test]
+    fn requests_round_trip() {
+        let settings = ClientSettings {
+            timeout: Duration::from_millis(1500),
+            max_body_bytes: 4096,
+            no_proxy: true,
+        };
+        round_trip(&[
+            Request::Init { init: WorkerInit::Cpu },
+            Request::Init { init: WorkerInit::Io(settings) },
+            Request::Task { id: 0, task: Task::Cpu { kernel: Kernel::Squares, n: u64::MAX } },
+            Request::Task { id: 7, task: Task::Fetch { url: "http://127.0.0.1:1/\n".into() } },
+            Request::Shutdown,
+        ]);
+    }
+
+    #[test]
+    fn responses_round_trip_with_full_u128() {
+        let fetch = Fetch { bytes: 10_240, latency_s: 0.051, failure: Some(FailureKind::Status) };
+        round_trip(&[
+            Response::Ready,
+            Response::Done { id: 3, output: TaskOutput::Cpu(u128::MAX) },
+            Response::Done { id: 4, output: TaskOutput::Fetch(fetch) },
+            Response::Failed { message: "no such kernel".into() },
+        ]);
+    }
+
+    #[test]
+    fn run_messages_round_trip() {
+        let spec = RunSpec {
+            strategy: Strategy::Processes,
+            workers: 2,
+            job: Job::Cpu(CpuJob { kernel: Kernel::Fib, numbers: vec![35, 35] }),
+        };
+        round_trip(&[spec]);
+        let sample = RunSample {
+            wall_s: 1.25,
+            setup_s: 0.002,
+            outputs: Outputs::Cpu(vec![1, u128::MAX]),
+        };
+        round_trip(&[sample]);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let mut reader = std::io::Cursor::new(b"{\"bogus\":{}}\n".to_vec());
+        let mut line = String::new();
+        let err = read_message::<_, Request>(&mut reader, &mut line).unwrap_err();
+        assert!(format!("{err:#}").contains("malformed message"));
+    }
+}
