@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::report::{IoFigures, Latency, ResultRow};
 use crate::runner::ModelRuns;
+use crate::significance;
 use crate::stats::{self, Summary};
 use crate::strategy::Strategy;
 use crate::workload::io::{FailureKind, Fetch};
@@ -21,7 +22,18 @@ pub struct Analysis {
     pub problems: Vec<String>,
     /// Failed requests over all models and runs (io only).
     pub failed_requests: u64,
+    /// Noisy or outlying results, one line each; printed, not fatal.
+    pub warnings: Vec<String>,
 }
+
+/// Confidence of the intervals stored in reports.
+pub const CONFIDENCE: f64 = 0.95;
+/// Bootstrap resamples per interval.
+const RESAMPLES: usize = 2000;
+/// Fixed, so the same samples always give the same interval.
+const SEED: u64 = 0x5EED_C0C0_BE9C_0001;
+/// Over this coefficient of variation a model's results are called noisy.
+pub const NOISY_CV: f64 = 0.10;
 
 /// What the I/O job must download in one run, when known in advance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +52,8 @@ fn summary(values: impl Iterator<Item = f64>) -> Summary {
 /// Builds the row fields every workload shares.
 fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
     let m = &model.measurements;
+    let walls: Vec<f64> = m.iter().map(|x| x.wall_s).collect();
+    let (low, high) = significance::median_ci(&walls, CONFIDENCE, RESAMPLES, SEED);
     ResultRow {
         workload,
         strategy: model.spec.strategy,
@@ -49,24 +63,51 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         setup_s: summary(m.iter().map(|x| x.setup_s)),
         cpu_s: summary(m.iter().map(|x| x.cpu_s)),
         peak_rss_bytes: m.iter().map(|x| x.peak_rss_bytes).max().unwrap_or(0),
+        median_ci95_s: [low, high],
         speedup: None,
         efficiency: None,
+        speedup_ci95: None,
+        outliers: significance::outliers(&walls),
+        cv: significance::coefficient_of_variation(&walls),
         verified: false,
         checksum: String::new(),
         io: None,
     }
 }
 
-/// Fills in speedup and efficiency against the sequential row, when there is one.
-fn add_speedups(rows: &mut [ResultRow]) {
-    let Some(baseline) = rows.iter().find(|r| r.strategy == Strategy::Sequential) else {
+/// Fills in speedup and efficiency against the sequential row, when there is one,
+/// and warns about noisy rows.
+fn finish(analysis: &mut Analysis) {
+    for row in &analysis.rows {
+        if row.cv > NOISY_CV {
+            analysis.warnings.push(format!(
+                "{} {}: noisy results (σ/mean = {:.0} %); close other programs or raise --runs",
+                row.workload.name(),
+                row.strategy,
+                row.cv * 100.0
+            ));
+        }
+        if !row.outliers.is_empty() {
+            analysis.warnings.push(format!(
+                "{} {}: {} outlying run(s) of {} (kept, flagged in the report)",
+                row.workload.name(),
+                row.strategy,
+                row.outliers.len(),
+                row.runs
+            ));
+        }
+    }
+    let Some(baseline) = analysis.rows.iter().find(|r| r.strategy == Strategy::Sequential) else {
         return;
     };
-    let baseline = baseline.wall_s.median;
-    for row in rows {
-        let speedup = stats::speedup(baseline, row.wall_s.median);
+    let (median, samples) = (baseline.wall_s.median, baseline.wall_s.samples.clone());
+    for row in &mut analysis.rows {
+        let speedup = stats::speedup(median, row.wall_s.median);
         row.speedup = Some(speedup);
         row.efficiency = Some(stats::efficiency(speedup, row.workers));
+        let (low, high) =
+            significance::ratio_ci(&samples, &row.wall_s.samples, CONFIDENCE, RESAMPLES, SEED);
+        row.speedup_ci95 = Some([low, high]);
     }
 }
 
@@ -96,7 +137,7 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
         row.checksum = checksum(&expected).to_string();
         analysis.rows.push(row);
     }
-    add_speedups(&mut analysis.rows);
+    finish(&mut analysis);
     analysis
 }
 
@@ -201,7 +242,7 @@ pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysi
             }
         }
     }
-    add_speedups(&mut analysis.rows);
+    finish(&mut analysis);
     analysis
 }
 

@@ -32,6 +32,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             let config = config::serve(&args)?;
             server::run(config.addr, config.settings, config.explicit_addr, config.threads)
         }
+        Command::Compare(args) => crate::gate::compare_command(&args),
         Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),
         Command::Io(args) => bench_with(config::bench(&args.engine, None, Some(&args.io))?),
         Command::All(args) => {

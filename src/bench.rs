@@ -4,27 +4,30 @@
 //! rows, prints the table or JSON, and only then fails if a result was wrong or a
 //! request failed — so the figures of a failed benchmark are never lost.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::time::SystemTime;
 
 use anyhow::{Context, bail};
 
 use crate::analysis::{self, Analysis, ExpectedBytes};
 use crate::cli::Format;
-use crate::config::{BenchConfig, IoPlan, IoTarget};
+use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
+use crate::export::ExportManager;
 use crate::machine::Machine;
 use crate::output::{progress, table};
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
 use crate::runner::{self, Executor};
+use crate::{gate, results};
 use crate::target::TargetServer;
 use crate::worker::protocol::RunSpec;
 use crate::workload::{IoJob, Job, Workload};
 
 /// Runs the benchmark and writes its report to `out`.
 pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Write) -> anyhow::Result<()> {
+    let started = SystemTime::now();
     let machine = Machine::current();
     let mut report_config = ReportConfig {
         warmup: config.warmup,
-        runs: config.runs,
         strategies: config.strategies.clone(),
         cpu: None,
         io: None,
@@ -34,12 +37,13 @@ pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Writ
 
     if let Some(cpu) = &config.cpu {
         report_config.cpu = Some(CpuSettings {
+            runs: cpu.runs,
             kernel: cpu.job.kernel.name().to_string(),
             numbers: cpu.job.numbers.clone(),
             workers: cpu.workers,
         });
         let job = Job::Cpu(cpu.job.clone());
-        let models = measure(config, "cpu", cpu.workers, &job, executor)?;
+        let models = measure(config, "cpu", cpu.workers, cpu.runs, &job, executor)?;
         sections.push((Workload::Cpu, analysis::cpu(&cpu.job, &models)));
     }
 
@@ -52,23 +56,40 @@ pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Writ
 
     let report = Report {
         schema_version: SCHEMA_VERSION,
+        created_at: results::rfc3339_utc(started),
         machine,
         config: report_config,
         results: sections.iter().flat_map(|(_, a)| a.rows.iter().cloned()).collect(),
     };
-    match config.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &report).context("writing the report")?;
-            writeln!(out)?;
-        }
-        Format::Table => {
-            for (workload, analysis) in &sections {
-                writeln!(out, "{}", title(workload, &report))?;
-                writeln!(out, "{}", table::render(*workload, &analysis.rows))?;
+
+    // Tables and messages go to stdout unless an export or --format json claims it.
+    let mut exports = ExportManager::new();
+    for (format, destination) in &config.save.exports {
+        exports.add(*format, destination.clone());
+    }
+    let stdout_is_data = exports.uses_stdout() || config.format == Format::Json;
+    let mut stderr = std::io::stderr();
+    {
+        let human: &mut dyn Write = if exports.uses_stdout() { &mut stderr } else { &mut *out };
+        match config.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *human, &report).context("writing the report")?;
+                writeln!(human)?;
+            }
+            Format::Table => {
+                for (workload, analysis) in &sections {
+                    writeln!(human, "{}", title(workload, &report))?;
+                    writeln!(human, "{}", table::render(*workload, &analysis.rows))?;
+                }
             }
         }
+        human.flush()?;
     }
-    out.flush()?;
+    for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
+        eprintln!("warning: {warning}");
+    }
+    exports.write_all(&report, out)?;
+    save(config, &report, started)?;
 
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
     if !problems.is_empty() {
@@ -79,6 +100,28 @@ pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Writ
     if failed > 0 && !allow_failures {
         bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
     }
+    let gate_out: &mut dyn Write = if stdout_is_data { &mut stderr } else { out };
+    gate::after_run(&report, &config.gate, gate_out)
+}
+
+/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked.
+fn save(config: &BenchConfig, report: &Report, started: SystemTime) -> anyhow::Result<()> {
+    let label = match (&config.cpu, &config.io) {
+        (Some(_), Some(_)) => "all",
+        (Some(_), None) => "cpu",
+        _ => "io",
+    };
+    let path = match &config.save.to {
+        SaveTo::Nowhere => None,
+        SaveTo::Path(path) => Some(path.clone()),
+        SaveTo::DefaultName => Some(results::default_path(label, started)),
+    };
+    for path in path.iter().chain(&config.save.baseline) {
+        results::save(report, path)?;
+        if std::io::stderr().is_terminal() {
+            eprintln!("saved {}", path.display());
+        }
+    }
     Ok(())
 }
 
@@ -87,6 +130,7 @@ fn measure(
     config: &BenchConfig,
     label: &str,
     workers: usize,
+    runs: u32,
     job: &Job,
     executor: &mut dyn Executor,
 ) -> anyhow::Result<Vec<runner::ModelRuns>> {
@@ -96,7 +140,7 @@ fn measure(
         .map(|&strategy| RunSpec { strategy, workers, job: job.clone() })
         .collect();
     let bar = progress::bar(label);
-    let models = runner::run_interleaved(&specs, config.warmup, config.runs, executor, &bar);
+    let models = runner::run_interleaved(&specs, config.warmup, runs, executor, &bar);
     bar.finish_and_clear();
     models
 }
@@ -107,6 +151,7 @@ fn run_io(
     executor: &mut dyn Executor,
 ) -> anyhow::Result<(IoSettings, Analysis)> {
     let mut settings = IoSettings {
+        runs: io.runs,
         target: String::new(),
         requests: 0,
         latency_s: None,
@@ -139,16 +184,17 @@ fn run_io(
     settings.requests = urls.len();
     let job = IoJob { urls, client: io.client.clone(), concurrency: io.concurrency };
     let count = job.urls.len();
-    let models = measure(config, "io", io.workers, &Job::Io(job), executor)?;
+    let models = measure(config, "io", io.workers, io.runs, &Job::Io(job), executor)?;
     Ok((settings, analysis::io(count, expected, &models)))
 }
 
 /// The line above each table: what was run.
 fn title(workload: &Workload, report: &Report) -> String {
     let c = &report.config;
-    let runs = format!("{} runs + {} warmup, each in a fresh process", c.runs, c.warmup);
+    let runs = |n: u32| format!("{n} runs + {} warmup, each in a fresh process", c.warmup);
     match (workload, &c.cpu, &c.io) {
         (Workload::Cpu, Some(cpu), _) => {
+            let runs = runs(cpu.runs);
             let first = cpu.numbers.first().copied().unwrap_or(0);
             format!(
                 "cpu: {} of {} numbers from {first}, {} workers, {runs}",
@@ -158,6 +204,7 @@ fn title(workload: &Workload, report: &Report) -> String {
             )
         }
         (Workload::Io, _, Some(io)) => {
+            let runs = runs(io.runs);
             let target = match (io.latency_s, io.body_bytes) {
                 (Some(latency), Some(body)) => format!(
                     "built-in server, {} latency, {} bodies",

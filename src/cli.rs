@@ -30,6 +30,8 @@ pub enum Command {
     All(AllCommand),
     /// Run the built-in HTTP target server until Ctrl-C.
     Serve(ServeArgs),
+    /// Compare two saved reports; exit 3 when a model got slower.
+    Compare(CompareArgs),
     /// Internal: a process-pool worker fed jobs on stdin.
     #[command(hide = true)]
     Worker,
@@ -81,13 +83,98 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: u32,
 
-    /// Measured runs of each model, interleaved round-robin across models.
-    #[arg(short, long, value_name = "N", default_value_t = 5)]
-    pub runs: u32,
+    /// Measured runs of each model, interleaved round-robin across models
+    /// [default: cpu 10, io 3].
+    #[arg(short, long, value_name = "N")]
+    pub runs: Option<u32>,
 
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    #[command(flatten)]
+    pub save: SaveArgs,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// Where the report goes besides stdout.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Saving and exporting")]
+pub struct SaveArgs {
+    /// Save the report here [default: results/WORKLOAD-UTCTIME.json].
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Do not save the report.
+    #[arg(long, conflicts_with = "output")]
+    pub no_save: bool,
+
+    /// Also store the report as the baseline NAME, in results/baselines/NAME.json.
+    #[arg(long, value_name = "NAME")]
+    pub save_baseline: Option<String>,
+
+    /// Export the report as JSON ('-' for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub export_json: Option<String>,
+
+    /// Export one CSV row per model ('-' for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub export_csv: Option<String>,
+
+    /// Export a Markdown table ('-' for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub export_markdown: Option<String>,
+
+    /// Export Bencher Metric Format JSON ('-' for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub export_bmf: Option<String>,
+
+    /// Export github-action-benchmark's customSmallerIsBetter JSON ('-' for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub export_github_benchmark: Option<String>,
+}
+
+/// Gates that turn a slower result into exit code 3.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Regression gate")]
+pub struct GateArgs {
+    /// Compare with this saved report (a path, or the NAME of a saved baseline).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub baseline: Option<String>,
+
+    /// A check on this run's own figures, e.g. 'cpu.processes.speedup >= 1.7'. Repeatable.
+    #[arg(long, value_name = "EXPR")]
+    pub expect: Vec<String>,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// How much slower counts as a regression.
+#[derive(Debug, Args)]
+pub struct ThresholdArgs {
+    /// Slower by more than this (and significantly) is a regression.
+    #[arg(long, value_name = "PERCENT", default_value = "10%")]
+    pub max_regression: String,
+
+    /// p-value below which a difference counts as real.
+    #[arg(long, value_name = "P", default_value_t = 0.05)]
+    pub significance: f64,
+}
+
+/// `concbench compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The reference report (a path, or the NAME of a saved baseline).
+    pub baseline: String,
+
+    /// The report to judge.
+    pub current: PathBuf,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

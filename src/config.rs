@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg};
+use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs};
 use crate::error::usage;
+use crate::export::{Destination, ExportFormat};
+use crate::gate::GateConfig;
 use crate::server::ServerSettings;
 use crate::strategy::Strategy;
 use crate::workload::CpuJob;
@@ -16,6 +18,10 @@ use crate::workload::io::ClientSettings;
 pub const DEFAULT_START: u64 = 5_000_000;
 /// The classic experiment's thread-pool size for downloads.
 pub const DEFAULT_IO_WORKERS: usize = 5;
+/// Measured runs by default: the CPU job is short, the I/O job's sequential model
+/// waits out 160 latencies per run.
+pub const DEFAULT_CPU_RUNS: u32 = 10;
+pub const DEFAULT_IO_RUNS: u32 = 3;
 /// More workers than this is a typo, not an experiment.
 pub const MAX_WORKERS: usize = 1024;
 /// Recursive fib beyond this takes minutes per item.
@@ -28,11 +34,31 @@ pub struct BenchConfig {
     pub strategies: Vec<Strategy>,
     /// Unmeasured rounds before the measured ones.
     pub warmup: u32,
-    /// Measured rounds; each round runs every model once.
-    pub runs: u32,
     pub format: Format,
     pub cpu: Option<CpuPlan>,
     pub io: Option<IoPlan>,
+    pub save: SaveConfig,
+    pub gate: GateConfig,
+}
+
+/// Where the report is written besides stdout.
+#[derive(Debug, Clone)]
+pub struct SaveConfig {
+    pub to: SaveTo,
+    /// `results/baselines/NAME.json`, from `--save-baseline NAME`.
+    pub baseline: Option<PathBuf>,
+    /// `--export-*` flags, in the order of their formats.
+    pub exports: Vec<(ExportFormat, Destination)>,
+}
+
+/// Where the report itself is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveTo {
+    /// `results/WORKLOAD-UTCTIME.json`.
+    DefaultName,
+    Path(PathBuf),
+    /// `--no-save`.
+    Nowhere,
 }
 
 /// The CPU job and its pool size.
@@ -40,6 +66,8 @@ pub struct BenchConfig {
 pub struct CpuPlan {
     pub job: CpuJob,
     pub workers: usize,
+    /// Measured rounds; each round runs every model once.
+    pub runs: u32,
 }
 
 /// The I/O job before its target exists (the built-in server's port is only known
@@ -48,6 +76,8 @@ pub struct CpuPlan {
 pub struct IoPlan {
     pub target: IoTarget,
     pub workers: usize,
+    /// Measured rounds; each round runs every model once.
+    pub runs: u32,
     pub concurrency: usize,
     pub client: ClientSettings,
     /// Exit 0 even when requests failed.
@@ -93,19 +123,44 @@ pub fn bench(
             return Err(usage(format!("--workers {workers} is more than {MAX_WORKERS}")));
         }
     }
-    if engine.runs == 0 {
+    if engine.runs == Some(0) {
         return Err(usage("--runs must be at least 1"));
     }
-    let cpu = cpu.map(|args| cpu_plan(args, engine.workers)).transpose()?;
-    let io = io.map(|args| io_plan(args, engine.workers)).transpose()?;
+    let cpu = cpu.map(|args| cpu_plan(args, engine.workers, engine.runs)).transpose()?;
+    let io = io.map(|args| io_plan(args, engine.workers, engine.runs)).transpose()?;
     Ok(BenchConfig {
         strategies,
         warmup: engine.warmup,
-        runs: engine.runs,
         format: engine.format,
         cpu,
         io,
+        save: save(&engine.save)?,
+        gate: crate::gate::config(&engine.gate)?,
     })
+}
+
+fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {
+    let to = match (&args.output, args.no_save) {
+        (_, true) => SaveTo::Nowhere,
+        (Some(path), false) => SaveTo::Path(path.clone()),
+        (None, false) => SaveTo::DefaultName,
+    };
+    let baseline = args.save_baseline.as_deref().map(crate::results::baseline_path).transpose()?;
+    let flags = [
+        (ExportFormat::Json, &args.export_json),
+        (ExportFormat::Csv, &args.export_csv),
+        (ExportFormat::Markdown, &args.export_markdown),
+        (ExportFormat::Bmf, &args.export_bmf),
+        (ExportFormat::GithubBenchmark, &args.export_github_benchmark),
+    ];
+    let exports: Vec<_> = flags
+        .into_iter()
+        .filter_map(|(format, path)| path.as_deref().map(|p| (format, Destination::parse(p))))
+        .collect();
+    if exports.iter().filter(|(_, d)| *d == Destination::Stdout).count() > 1 {
+        return Err(usage("only one --export-* may write to stdout ('-')"));
+    }
+    Ok(SaveConfig { to, baseline, exports })
 }
 
 /// `all`, a name, or a comma list of names and aliases.
@@ -134,7 +189,7 @@ pub fn parse_strategies(list: &str) -> anyhow::Result<Vec<Strategy>> {
     Ok(strategies)
 }
 
-fn cpu_plan(args: &CpuArgs, workers: Option<usize>) -> anyhow::Result<CpuPlan> {
+fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::Result<CpuPlan> {
     let kernel = match args.kernel {
         KernelArg::Squares => Kernel::Squares,
         KernelArg::Fib => Kernel::Fib,
@@ -175,7 +230,8 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>) -> anyhow::Result<CpuPlan> {
         }
     }
     let workers = workers.unwrap_or_else(available_parallelism);
-    Ok(CpuPlan { job: CpuJob { kernel, numbers }, workers })
+    let runs = runs.unwrap_or(DEFAULT_CPU_RUNS);
+    Ok(CpuPlan { job: CpuJob { kernel, numbers }, workers, runs })
 }
 
 /// The largest n whose sum of squares fits u128, by bisection on the exact formula.
@@ -188,7 +244,7 @@ pub fn largest_squares_arg() -> u64 {
     fits
 }
 
-fn io_plan(args: &IoArgs, workers: Option<usize>) -> anyhow::Result<IoPlan> {
+fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::Result<IoPlan> {
     if args.concurrency == 0 {
         return Err(usage("--concurrency must be at least 1"));
     }
@@ -221,6 +277,7 @@ fn io_plan(args: &IoArgs, workers: Option<usize>) -> anyhow::Result<IoPlan> {
     Ok(IoPlan {
         target,
         workers: workers.unwrap_or(DEFAULT_IO_WORKERS),
+        runs: runs.unwrap_or(DEFAULT_IO_RUNS),
         concurrency: args.concurrency,
         client: ClientSettings { timeout: args.timeout, max_body_bytes: args.max_body_bytes, no_proxy },
         allow_failures: args.allow_failures,
@@ -268,25 +325,25 @@ mod tests {
 
     #[test]
     fn cpu_defaults_are_the_classic_experiment() {
-        let plan = cpu_plan(&cpu_args(None, 20, KernelArg::Squares), Some(2)).unwrap();
+        let plan = cpu_plan(&cpu_args(None, 20, KernelArg::Squares), Some(2), None).unwrap();
         assert_eq!(plan.job.numbers.first(), Some(&5_000_000));
         assert_eq!(plan.job.numbers.last(), Some(&5_000_019));
         assert_eq!(plan.workers, 2);
-        let fib = cpu_plan(&cpu_args(None, 3, KernelArg::Fib), None).unwrap();
+        let fib = cpu_plan(&cpu_args(None, 3, KernelArg::Fib), None, None).unwrap();
         assert_eq!(fib.job.numbers, vec![35, 35, 35]);
     }
 
     #[test]
     fn cpu_refuses_overflow_and_nonsense() {
         let top = largest_squares_arg();
-        assert!(cpu_plan(&cpu_args(Some(top), 1, KernelArg::Squares), None).is_ok());
-        let message = usage_message(cpu_plan(&cpu_args(Some(top), 2, KernelArg::Squares), None));
+        assert!(cpu_plan(&cpu_args(Some(top), 1, KernelArg::Squares), None, None).is_ok());
+        let message = usage_message(cpu_plan(&cpu_args(Some(top), 2, KernelArg::Squares), None, None));
         assert!(message.contains("overflows u128"), "{message}");
-        assert!(usage_message(cpu_plan(&cpu_args(None, 0, KernelArg::Squares), None))
+        assert!(usage_message(cpu_plan(&cpu_args(None, 0, KernelArg::Squares), None, None))
             .contains("--count"));
-        assert!(usage_message(cpu_plan(&cpu_args(Some(u64::MAX), 2, KernelArg::Squares), None))
+        assert!(usage_message(cpu_plan(&cpu_args(Some(u64::MAX), 2, KernelArg::Squares), None, None))
             .contains("u64::MAX"));
-        assert!(usage_message(cpu_plan(&cpu_args(Some(1), 2, KernelArg::Fib), None))
+        assert!(usage_message(cpu_plan(&cpu_args(Some(1), 2, KernelArg::Fib), None, None))
             .contains("--start"));
     }
 }

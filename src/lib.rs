@@ -12,7 +12,13 @@
 //! - [`runner`] — warmup, interleaved runs, one fresh process per run, OS CPU and memory figures.
 //! - [`analysis`] — samples to report rows: statistics, speedups, verification.
 //! - [`stats`] — pure functions over samples.
+//! - [`significance`] — bootstrap intervals, rank tests and outliers for the regression gate.
+//! - [`compare`] — baseline vs current report: change, interval, verdict.
+//! - [`expect`] — `--expect` gates on ratios measured in the same run.
+//! - [`gate`] — the `compare` command and the gates run after a benchmark; exit 3.
+//! - [`export`] — one file per export format behind one trait; atomic writes.
 //! - [`report`] — the serde types of the versioned JSON report.
+//! - [`results`] — the `results/` directory: default names, baselines, loading saved reports.
 //! - [`machine`] — machine metadata stored in each report.
 //! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
 //! - [`server`] — the embedded HTTP target.
@@ -23,13 +29,19 @@ pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod error;
+pub mod expect;
+pub mod gate;
+pub mod export;
 pub mod machine;
 pub mod output;
 pub mod report;
+pub mod results;
 pub mod runner;
 pub mod server;
+pub mod significance;
 pub mod stats;
 pub mod strategy;
 pub mod target;

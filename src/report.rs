@@ -20,6 +20,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
+    /// When the benchmark started, RFC 3339 UTC.
+    pub created_at: String,
     pub machine: Machine,
     pub config: ReportConfig,
     pub results: Vec<ResultRow>,
@@ -30,7 +32,6 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportConfig {
     pub warmup: u32,
-    pub runs: u32,
     pub strategies: Vec<Strategy>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpu: Option<CpuSettings>,
@@ -40,6 +41,8 @@ pub struct ReportConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuSettings {
+    /// Measured runs per model.
+    pub runs: u32,
     pub kernel: String,
     pub numbers: Vec<u64>,
     pub workers: usize,
@@ -47,6 +50,8 @@ pub struct CpuSettings {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IoSettings {
+    /// Measured runs per model.
+    pub runs: u32,
     /// `builtin` (concbench's own server on loopback) or `sites`.
     pub target: String,
     pub requests: usize,
@@ -82,8 +87,17 @@ pub struct ResultRow {
     pub peak_rss_bytes: u64,
     /// Sequential's median / this median; `null` when sequential was not run.
     pub speedup: Option<f64>,
+    /// 95 % bootstrap interval of the wall-time median, seconds.
+    pub median_ci95_s: [f64; 2],
     /// `speedup / workers`.
     pub efficiency: Option<f64>,
+    /// 95 % bootstrap interval of the speedup.
+    pub speedup_ci95: Option<[f64; 2]>,
+    /// Indices into `wall_s.samples` of outlying runs (modified Z-score over 3.5).
+    /// Flagged, never removed.
+    pub outliers: Vec<usize>,
+    /// Coefficient of variation of the wall times (stddev / mean); over 0.10 is noisy.
+    pub cv: f64,
     /// Every run's results matched the expected ones.
     pub verified: bool,
     /// cpu: the sum of all results; io: the total body bytes of one run. A string, as

@@ -1,14 +1,572 @@
-//! TEMPORARY STUB until the server lands.
+//! The embedded HTTP target that the I/O job talks to.
+//!
+//! This module owns a small HTTP/1.1 server with keep-alive that answers any
+//! request (any method, any path) with `200 OK` after a set latency and a
+//! deterministic body of a set size. It lets the I/O concurrency models be
+//! benchmarked offline and repeatably, against a target whose cost per request
+//! is known and small: the body is built once and shared, and a latency of zero
+//! adds no timer at all.
+//!
+//! [`serve`] runs the server on a listener until a shutdown future completes;
+//! [`run`] is the blocking `concbench serve` command around it.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// How long open connections get to finish after shutdown starts, before they
+/// are dropped.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Pause after a failed `accept` (e.g. out of file descriptors), so that a
+/// persistent error does not spin the accept loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
+
+/// The repeating pattern of every response body.
+const BODY_PATTERN: &[u8; 37] = b"0123456789abcdefghijklmnopqrstuvwxyz\n";
+
+/// Settings of the target server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerSettings {
-    pub latency: std::time::Duration,
+    /// Delay before each response's headers are sent; stands in for a real site's latency.
+    pub latency: Duration,
+    /// Size of every response body in bytes.
     pub body_bytes: usize,
 }
-pub fn run(
-    _addr: std::net::SocketAddr,
-    _settings: ServerSettings,
-    _allow_non_loopback: bool,
-    _threads: Option<usize>,
+
+/// The deterministic body: byte `i` is
+/// `b"0123456789abcdefghijklmnopqrstuvwxyz\n"[i % 37]`, length `len`.
+pub fn body(len: usize) -> Bytes {
+    BODY_PATTERN
+        .iter()
+        .copied()
+        .cycle()
+        .take(len)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+/// Waits `duration` on the kernel's high-resolution timer (a non-blocking timerfd
+/// watched by tokio), because `tokio::time::sleep` rounds every sleep up to its next
+/// millisecond tick: ~1 ms too long per request on average, which is 2 % of a 50 ms
+/// latency and would push every model's time off its floor. Falls back to tokio's
+/// timer if a timerfd cannot be had.
+#[cfg(target_os = "linux")]
+async fn precise_sleep(duration: Duration) {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use tokio::io::unix::AsyncFd;
+
+    fn armed_timer(duration: Duration) -> std::io::Result<AsyncFd<OwnedFd>> {
+        // SAFETY: timerfd_create takes flags only; a negative result is an error.
+        let raw = unsafe {
+            libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC)
+        };
+        if raw < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `raw` is a fresh descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_value: libc::timespec {
+                tv_sec: duration.as_secs() as libc::time_t,
+                tv_nsec: libc::c_long::from(duration.subsec_nanos() as i32),
+            },
+        };
+        // SAFETY: `fd` is a valid timerfd and `spec` a live itimerspec; no old value.
+        if unsafe { libc::timerfd_settime(fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: an OwnedFd keeps its descriptor open, and always the same one, for as
+        // long as the AsyncFd owns it.
+        unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
+    match armed_timer(duration) {
+        // Readable means expired; the descriptor is closed on drop, unread.
+        Ok(timer) => {
+            if timer.readable().await.is_err() {
+                tokio::time::sleep(duration).await;
+            }
+        }
+        Err(_) => tokio::time::sleep(duration).await,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+async fn precise_sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}
+
+/// Serve HTTP/1.1 on `listener` until `shutdown` completes, then stop
+/// accepting, tell every open connection to finish (hyper graceful shutdown:
+/// idle keep-alive connections close at once, in-flight responses complete),
+/// and wait for them for at most 5 s, after which the remaining connections
+/// are dropped.
+///
+/// Any method and path gets `200 OK` with [`body`] and `Content-Length` after
+/// `settings.latency` (a latency of zero does not touch the timer). A
+/// connection error is logged nowhere and never ends the server; neither does
+/// a failed `accept`.
+pub async fn serve(
+    listener: TcpListener,
+    settings: ServerSettings,
+    shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+    serve_with_grace(listener, settings, shutdown, SHUTDOWN_GRACE).await
+}
+
+/// [`serve`] with the grace period as a parameter, so tests can shorten it.
+async fn serve_with_grace(
+    listener: TcpListener,
+    settings: ServerSettings,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let body = body(settings.body_bytes);
+    let latency = settings.latency;
+
+    let mut builder = http1::Builder::new();
+    // Keep-alive is the default; say so. No timer is set, so hyper arms no
+    // header-read timeout and the hot path never touches the timer wheel.
+    builder.keep_alive(true).pipeline_flush(true);
+
+    // `true` is sent once, when shutdown starts; every connection watches it.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut shutdown = pin!(shutdown);
+
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    // Small responses must not wait for Nagle's algorithm.
+                    let _ = stream.set_nodelay(true);
+                    let body = body.clone();
+                    let service = service_fn(move |_request: Request<Incoming>| {
+                        let body = body.clone();
+                        async move {
+                            if !latency.is_zero() {
+                                precise_sleep(latency).await;
+                            }
+                            Ok::<_, Infallible>(Response::new(Full::new(body)))
+                        }
+                    });
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let mut stop_rx = stop_rx.clone();
+                    connections.spawn(async move {
+                        let mut connection = pin!(connection);
+                        let stopping = tokio::select! {
+                            biased;
+                            // Errors (resets, malformed requests) end only this connection.
+                            _ = connection.as_mut() => false,
+                            // Also taken if the sender is gone: that too means "stop".
+                            _ = stop_rx.wait_for(|stop| *stop) => true,
+                        };
+                        if stopping {
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.await;
+                        }
+                    });
+                }
+                Err(_) => tokio::time::sleep(ACCEPT_BACKOFF).await,
+            },
+            // Reap finished connections so the set does not grow without bound.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drain = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, drain).await.is_err() {
+        connections.shutdown().await;
+    }
+    Ok(())
+}
+
+/// The `concbench serve` command, blocking.
+///
+/// Refuses a non-loopback `addr` unless `allow_non_loopback`; builds a
+/// multi-thread tokio runtime with `threads` workers (available parallelism
+/// when `None`); binds `addr`; prints `http://IP:PORT/` as the first line of
+/// stdout and flushes it; then serves until Ctrl-C (SIGINT) or SIGTERM and
+/// returns `Ok(())` after the graceful shutdown of [`serve`].
+pub fn run(
+    addr: SocketAddr,
+    settings: ServerSettings,
+    allow_non_loopback: bool,
+    threads: Option<usize>,
+) -> anyhow::Result<()> {
+    if !allow_non_loopback && !addr.ip().to_canonical().is_loopback() {
+        bail!(
+            "refusing to bind non-loopback address {addr}; pass it explicitly with --addr to allow"
+        );
+    }
+    let threads = match threads {
+        Some(0) => bail!("the server needs at least 1 worker thread"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .context("building the server's tokio runtime")?;
+
+    runtime.block_on(async {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let local = listener
+            .local_addr()
+            .with_context(|| format!("reading the local address bound for {addr}"))?;
+        // Install the handlers before announcing the URL, so that a signal
+        // sent as soon as the URL is read is not lost.
+        let stop = shutdown_signal()?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "http://{local}/").context("printing the server URL")?;
+        stdout.flush().context("printing the server URL")?;
+        drop(stdout);
+        serve(listener, settings, stop).await
+    })
+}
+
+/// A future that completes on the first SIGINT or SIGTERM. The handlers are
+/// installed when this function returns, not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing a SIGINT handler")?;
+    let mut terminate = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// A future that completes on the first Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+    use tokio::net::TcpStream;
+    use tokio::net::tcp::OwnedWriteHalf;
+    use tokio::sync::oneshot;
+    use tokio::task::JoinHandle;
+
+    /// A server on 127.0.0.1:0 with a shutdown trigger.
+    struct TestServer {
+        addr: SocketAddr,
+        stop: Option<oneshot::Sender<()>>,
+        task: JoinHandle<anyhow::Result<()>>,
+    }
+
+    async fn start(settings: ServerSettings, grace: Duration) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve_with_grace(
+            listener,
+            settings,
+            async {
+                let _ = stopped.await;
+            },
+            grace,
+        ));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    impl TestServer {
+        async fn stop(mut self) -> anyhow::Result<()> {
+            self.stop.take().unwrap().send(()).unwrap();
+            self.task.await.unwrap()
+        }
+    }
+
+    struct Client {
+        reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+        writer: OwnedWriteHalf,
+    }
+
+    /// One parsed response: status code, Content-Length, body.
+    struct Reply {
+        status: u16,
+        content_length: usize,
+        body: Vec<u8>,
+    }
+
+    impl Client {
+        async fn connect(addr: SocketAddr) -> Self {
+            let (read, writer) = TcpStream::connect(addr).await.unwrap().into_split();
+            Client {
+                reader: BufReader::new(read),
+                writer,
+            }
+        }
+
+        async fn send(&mut self, method: &str, path: &str) {
+            let request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            self.writer.write_all(request.as_bytes()).await.unwrap();
+        }
+
+        /// Reads one response; `None` if the server closed the connection first.
+        async fn read_reply(&mut self) -> Option<Reply> {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).await.unwrap() == 0 {
+                return None;
+            }
+            let status = line.split(' ').nth(1).unwrap().parse().unwrap();
+            let mut content_length = None;
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line).await.unwrap();
+                if line == "\r\n" {
+                    break;
+                }
+                let (name, value) = line.split_once(':').unwrap();
+                if name.eq_ignore_ascii_case("content-length") {
+                    content_length = Some(value.trim().parse().unwrap());
+                }
+            }
+            let content_length = content_length.expect("response has no Content-Length");
+            let mut body = vec![0; content_length];
+            self.reader.read_exact(&mut body).await.unwrap();
+            Some(Reply {
+                status,
+                content_length,
+                body,
+            })
+        }
+
+        async fn get(&mut self, path: &str) -> Reply {
+            self.send("GET", path).await;
+            self.read_reply()
+                .await
+                .expect("connection closed before a response")
+        }
+
+        /// True if the server closed the connection (EOF) without sending more.
+        async fn closed_by_server(&mut self) -> bool {
+            let mut rest = Vec::new();
+            self.reader.read_to_end(&mut rest).await.is_ok() && rest.is_empty()
+        }
+    }
+
+    fn settings(latency_ms: u64, body_bytes: usize) -> ServerSettings {
+        ServerSettings {
+            latency: Duration::from_millis(latency_ms),
+            body_bytes,
+        }
+    }
+
+    #[test]
+    fn body_follows_the_fixed_pattern() {
+        assert!(body(0).is_empty());
+        let b = body(100);
+        assert_eq!(b.len(), 100);
+        assert_eq!(&b[..37], BODY_PATTERN);
+        assert_eq!(&b[37..74], BODY_PATTERN);
+        assert_eq!(&b[74..], &BODY_PATTERN[..26]);
+        assert_eq!(body(100), b, "same length, same bytes");
+    }
+
+    #[tokio::test]
+    async fn get_returns_200_and_exactly_the_body() {
+        let server = start(settings(0, 10_240), SHUTDOWN_GRACE).await;
+        let mut client = Client::connect(server.addr).await;
+        let reply = client.get("/").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.content_length, 10_240);
+        assert_eq!(reply.body, body(10_240));
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn any_method_and_path_get_the_body() {
+        let server = start(settings(0, 50), SHUTDOWN_GRACE).await;
+        let mut client = Client::connect(server.addr).await;
+        for (method, path) in [("GET", "/some/where?q=1"), ("HEAD", "/"), ("DELETE", "/x")] {
+            client.send(method, path).await;
+            if method == "HEAD" {
+                // A HEAD response has headers only; read them and move on.
+                let mut line = String::new();
+                client.reader.read_line(&mut line).await.unwrap();
+                assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+                while line != "\r\n" {
+                    line.clear();
+                    client.reader.read_line(&mut line).await.unwrap();
+                }
+                continue;
+            }
+            let reply = client.read_reply().await.unwrap();
+            assert_eq!(reply.status, 200, "{method} {path}");
+            assert_eq!(reply.body, body(50), "{method} {path}");
+        }
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn empty_body_has_content_length_zero() {
+        let server = start(settings(0, 0), SHUTDOWN_GRACE).await;
+        let mut client = Client::connect(server.addr).await;
+        let reply = client.get("/").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.content_length, 0);
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn two_requests_on_one_connection_both_succeed() {
+        let server = start(settings(0, 1_000), SHUTDOWN_GRACE).await;
+        let mut client = Client::connect(server.addr).await;
+        for _ in 0..2 {
+            let reply = client.get("/").await;
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.body, body(1_000));
+        }
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn latency_is_applied_to_every_request() {
+        let latency = Duration::from_millis(20);
+        let server = start(settings(20, 10), SHUTDOWN_GRACE).await;
+        let mut client = Client::connect(server.addr).await;
+        for _ in 0..2 {
+            let started = Instant::now();
+            let reply = client.get("/").await;
+            assert!(started.elapsed() >= latency, "{:?}", started.elapsed());
+            assert_eq!(reply.status, 200);
+        }
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_returns_ok_and_closes_idle_connections() {
+        let server = start(settings(0, 10), SHUTDOWN_GRACE).await;
+        let addr = server.addr;
+        let mut idle = Client::connect(addr).await;
+        assert_eq!(idle.get("/").await.status, 200);
+        server.stop().await.unwrap();
+        assert!(idle.closed_by_server().await);
+        // The listener is gone too.
+        assert!(TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn shutdown_with_no_connection_ever_returns_ok() {
+        let server = start(settings(0, 10), SHUTDOWN_GRACE).await;
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_an_in_flight_response_finish() {
+        let server = start(settings(300, 100), SHUTDOWN_GRACE).await;
+        let mut client = Client::connect(server.addr).await;
+        client.send("GET", "/").await;
+        // The server reads the request at once and then sleeps 300 ms; stop it
+        // in the middle of that sleep.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let stopped = tokio::spawn(server.stop());
+        let reply = client
+            .read_reply()
+            .await
+            .expect("in-flight response was cut");
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, body(100));
+        assert!(client.closed_by_server().await);
+        stopped.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn connections_still_open_after_the_grace_period_are_dropped() {
+        // A response that would take an hour; the grace period is 50 ms.
+        let server = start(settings(3_600_000, 10), Duration::from_millis(50)).await;
+        let mut client = Client::connect(server.addr).await;
+        client.send("GET", "/").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        server.stop().await.unwrap();
+        assert!(client.read_reply().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_broken_connection_does_not_end_the_server() {
+        let server = start(settings(0, 10), SHUTDOWN_GRACE).await;
+        let mut garbage = TcpStream::connect(server.addr).await.unwrap();
+        garbage.write_all(b"NOT HTTP AT ALL\r\n\r\n").await.unwrap();
+        let mut rest = Vec::new();
+        let _ = garbage.read_to_end(&mut rest).await;
+        drop(garbage);
+        let mut client = Client::connect(server.addr).await;
+        assert_eq!(client.get("/").await.status, 200);
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[test]
+    fn run_refuses_a_non_loopback_address_without_the_flag() {
+        for addr in ["0.0.0.0:0", "192.0.2.1:8080", "[::]:0"] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            let err = run(addr, settings(0, 10), false, Some(1)).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "refusing to bind non-loopback address {addr}; pass it explicitly with --addr to allow"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn run_refuses_zero_threads() {
+        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        assert!(run(addr, settings(0, 10), false, Some(0)).is_err());
+    }
+
+    #[test]
+    fn run_names_the_address_it_cannot_bind() {
+        // Hold a port so that binding it again fails.
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = held.local_addr().unwrap();
+        let err = run(addr, settings(0, 10), false, Some(1)).unwrap_err();
+        assert!(format!("{err:#}").contains(&addr.to_string()), "{err:#}");
+    }
 }

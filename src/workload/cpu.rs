@@ -91,12 +91,14 @@ pub fn fib(n: u64) -> u64 {
 
 /// fib(n) by iteration, as the check; `None` past fib(93), the last that fits u64.
 pub fn fib_closed(n: u64) -> Option<u64> {
-    let (mut a, mut b) = (0u64, 1u64);
-    for _ in 0..n {
-        let next = a.checked_add(b)?;
-        (a, b) = (b, next);
+    if n == 0 {
+        return Some(0);
     }
-    Some(a)
+    let (mut a, mut b) = (0u64, 1u64); // fib(i - 1), fib(i), from i = 1 up to n
+    for _ in 1..n {
+        (a, b) = (b, a.checked_add(b)?);
+    }
+    Some(b)
 }
 
 #[cfg(test)]

@@ -1,0 +1,141 @@
+//! The core benchmark: figures behind the claims in the README, printed, not asserted.
+//!
+//! `cargo bench --bench core` measures, on an otherwise idle machine:
+//!
+//! 1. the CPU kernel's time per n, to show it grows linearly (it really loops);
+//! 2. parallel efficiency of threads, rayon and processes at 2 workers on a job that
+//!    takes over a second sequentially;
+//! 3. the process pool's cost per task (thousands of near-empty tasks);
+//! 4. concbench's whole-process start-up, which every isolated run pays.
+//!
+//! Set `CONCBENCH_BENCH_QUICK=1` for a fast smoke run with smaller jobs.
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use concbench::stats::{median, percentile};
+use concbench::workload::cpu::sum_of_squares;
+
+const BIN: &str = env!("CARGO_BIN_EXE_concbench");
+
+fn quick() -> bool {
+    std::env::var_os("CONCBENCH_BENCH_QUICK").is_some()
+}
+
+fn concbench_json(args: &[&str]) -> serde_json::Value {
+    let output = Command::new(BIN).args(args).args(["--format", "json", "--no-save"]).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("json report")
+}
+
+fn row<'a>(report: &'a serde_json::Value, strategy: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == strategy)
+        .unwrap()
+}
+
+fn kernel_linearity() {
+    println!("## 1. kernel: time per n (sequential, in process, best of 7)");
+    println!("{:>12} {:>12} {:>10} {:>12}", "n", "time", "ns / n", "t(n)/t(n/2)");
+    let mut previous: Option<f64> = None;
+    let top = if quick() { 4_000_000 } else { 64_000_000 };
+    let mut n = 1_000_000u64;
+    while n <= top {
+        let times: Vec<f64> = (0..7)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(sum_of_squares(std::hint::black_box(n)));
+                started.elapsed().as_secs_f64()
+            })
+            .collect();
+        let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+        let ratio = previous.map_or("-".to_string(), |p| format!("{:.3}", best / p));
+        println!("{n:>12} {:>10.2}ms {:>10.3} {ratio:>12}", best * 1e3, best * 1e9 / n as f64);
+        previous = Some(best);
+        n *= 2;
+    }
+}
+
+fn efficiency() {
+    let start = if quick() { "2000000" } else { "60000000" };
+    let runs = if quick() { "2" } else { "7" };
+    println!("\n## 2. parallel efficiency at 2 workers (20 numbers from {start}, {runs} runs)");
+    let report = concbench_json(&[
+        "cpu", "--strategy", "sequential,threads,rayon,processes,async", "--workers", "2",
+        "--count", "20", "--start", start, "--runs", runs, "--warmup", "1",
+    ]);
+    println!("{:>12} {:>10} {:>10} {:>10} {:>10}", "model", "median", "speedup", "efficiency", "verified");
+    for strategy in ["sequential", "threads", "rayon", "processes", "async"] {
+        let r = row(&report, strategy);
+        println!(
+            "{strategy:>12} {:>9.3}s {:>9.3}× {:>9.1}% {:>10}",
+            r["wall_s"]["median"].as_f64().unwrap(),
+            r["speedup"].as_f64().unwrap(),
+            r["efficiency"].as_f64().unwrap() * 100.0,
+            r["verified"]
+        );
+    }
+}
+
+fn pool_task_cost() {
+    let count = if quick() { 500 } else { 20_000 };
+    let count_text = count.to_string();
+    println!("\n## 3. process pool cost per task ({count} tasks of n = 1, 5 runs)");
+    for workers in ["1", "2"] {
+        let report = concbench_json(&[
+            "cpu", "--strategy", "sequential,processes", "--workers", workers, "--count",
+            &count_text, "--start", "1", "--runs", "5", "--warmup", "1",
+        ]);
+        let seq = row(&report, "sequential")["wall_s"]["median"].as_f64().unwrap();
+        let pool = row(&report, "processes");
+        let wall = pool["wall_s"]["median"].as_f64().unwrap();
+        let setup = pool["setup_s"]["median"].as_f64().unwrap();
+        let per_task = (wall - setup - seq) / count as f64;
+        println!(
+            "  {workers} worker(s): wall {:.1} ms, pool start {:.2} ms, per task {:.1} µs (wall time / tasks)",
+            wall * 1e3,
+            setup * 1e3,
+            per_task * 1e6
+        );
+    }
+}
+
+fn startup() {
+    let spawns = if quick() { 10 } else { 100 };
+    println!("\n## 4. whole-process start-up ({spawns} spawns each, median / p90)");
+    for (label, args) in [("concbench --version", vec!["--version"]), ("concbench worker, EOF", vec!["worker"])] {
+        let times: Vec<f64> = (0..spawns)
+            .map(|_| {
+                let started = Instant::now();
+                let status = Command::new(BIN)
+                    .args(&args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .status()
+                    .expect("spawns");
+                assert!(status.success());
+                started.elapsed().as_secs_f64()
+            })
+            .collect();
+        println!(
+            "  {label:<24} {:.2} ms / {:.2} ms",
+            median(&times) * 1e3,
+            percentile(&times, 90.0) * 1e3
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing else.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    println!("# concbench core benchmark ({} logical CPUs)\n", concbench::config::available_parallelism());
+    kernel_linearity();
+    efficiency();
+    pool_task_cost();
+    startup();
+}

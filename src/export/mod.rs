@@ -1,0 +1,224 @@
+//! Exports of a finished [`Report`]: one file per format, behind one small trait.
+//!
+//! An [`Exporter`] only turns a report into bytes. The [`ExportManager`] decides where
+//! those bytes go — a file, written atomically by [`write_atomic`], or stdout — so a
+//! new format is one new file and one new [`ExportFormat`] variant, and no format
+//! knows about paths. The shape follows hyperfine's `src/export/`.
+//!
+//! The formats:
+//!
+//! - [`json`] — the report itself, as `--format json` prints it.
+//! - [`csv`] — one row per model, for spreadsheets and pandas.
+//! - [`markdown`] — a GitHub table to paste into a PR or README.
+//! - [`bmf`] — Bencher Metric Format, for `bencher run --adapter json`.
+//! - [`github_benchmark`] — github-action-benchmark's `customSmallerIsBetter` input.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, bail};
+
+use crate::report::Report;
+
+mod bmf;
+mod csv;
+mod github_benchmark;
+mod json;
+mod markdown;
+
+#[cfg(test)]
+mod tests;
+
+/// Turns a report into bytes; knows nothing about where they go.
+pub trait Exporter {
+    fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>>;
+}
+
+/// One export format, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Markdown,
+    Bmf,
+    GithubBenchmark,
+}
+
+impl ExportFormat {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [ExportFormat; 5] = [
+        ExportFormat::Json,
+        ExportFormat::Csv,
+        ExportFormat::Markdown,
+        ExportFormat::Bmf,
+        ExportFormat::GithubBenchmark,
+    ];
+
+    pub fn exporter(self) -> Box<dyn Exporter> {
+        match self {
+            ExportFormat::Json => Box::new(json::JsonExporter),
+            ExportFormat::Csv => Box::new(csv::CsvExporter),
+            ExportFormat::Markdown => Box::new(markdown::MarkdownExporter),
+            ExportFormat::Bmf => Box::new(bmf::BmfExporter),
+            ExportFormat::GithubBenchmark => Box::new(github_benchmark::GithubBenchmarkExporter),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Markdown => "markdown",
+            ExportFormat::Bmf => "bmf",
+            ExportFormat::GithubBenchmark => "github-benchmark",
+        }
+    }
+}
+
+/// Where the bytes go: a file path, or stdout when the user gave "-".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Destination {
+    /// `-` is stdout; anything else is a path, taken as given.
+    pub fn parse(text: &str) -> Destination {
+        if text == "-" {
+            Destination::Stdout
+        } else {
+            Destination::File(PathBuf::from(text))
+        }
+    }
+}
+
+/// Decides where each export's bytes go and writes them.
+#[derive(Debug, Default)]
+pub struct ExportManager {
+    /// In the order the user asked for them; written in that order.
+    exports: Vec<(ExportFormat, Destination)>,
+}
+
+impl ExportManager {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, format: ExportFormat, destination: Destination) {
+        self.exports.push((format, destination));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exports.is_empty()
+    }
+
+    /// True when some export writes to stdout (then the caller must not print its table there).
+    pub fn uses_stdout(&self) -> bool {
+        self.exports
+            .iter()
+            .any(|(_, destination)| *destination == Destination::Stdout)
+    }
+
+    /// Writes every export, stopping at the first failure. Files are written
+    /// atomically ([`write_atomic`]); stdout ones to `stdout`, which is flushed.
+    ///
+    /// A write to a closed stdout pipe comes back as an error whose chain holds an
+    /// [`io::Error`] of kind `BrokenPipe`, for the caller to treat as it treats its own.
+    pub fn write_all(&self, report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
+        for (format, destination) in &self.exports {
+            let bytes = format
+                .exporter()
+                .serialize(report)
+                .with_context(|| format!("exporting {}", format.name()))?;
+            match destination {
+                Destination::Stdout => stdout
+                    .write_all(&bytes)
+                    .and_then(|()| stdout.flush())
+                    .with_context(|| format!("writing the {} export to stdout", format.name()))?,
+                Destination::File(path) => write_atomic(path, &bytes)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory (created with
+/// a unique name, `.NAME.tmp-PID-N`), write, fsync, rename over `path`; on any error
+/// the temp file is removed. Creates missing parent directories. Errors name the path
+/// ("writing results/x.json: ...").
+///
+/// Readers of `path` see either the old file or the new one, never a torn mix. The
+/// new file gets default permissions, not those of the file it replaces, and a
+/// symlink at `path` is replaced rather than followed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_inner(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path.file_name().context("the path names no file")?;
+    // `Path::new("x.json").parent()` is `Some("")`: the current directory.
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        if dir.exists() {
+            bail!("{} is not a directory", dir.display());
+        }
+        fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
+    }
+
+    let (temp_path, file) = create_temp(dir, &name.to_string_lossy())?;
+    if let Err(err) = fill_and_rename(file, bytes, &temp_path, path) {
+        let _ = fs::remove_file(&temp_path);
+        return Err(err.into());
+    }
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Writes and syncs the temp file, closes it, and renames it over `path`. Takes the
+/// file by value so it is closed on every path out, before the caller removes it.
+fn fill_and_rename(mut file: File, bytes: &[u8], temp_path: &Path, path: &Path) -> io::Result<()> {
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(temp_path, path)
+}
+
+/// Creates a new, empty temp file next to the target. The name is unique within this
+/// process (pid + counter); `create_new` makes a clash with another process's stale
+/// file an error, on which the next counter value is tried.
+fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut attempts = 0;
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp_path = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+        {
+            Ok(file) => return Ok((temp_path, file)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Makes the rename itself durable. Best effort: the file's bytes are already synced,
+/// and some filesystems refuse to sync a directory.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(handle) = File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}

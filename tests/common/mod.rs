@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests: run the real binary, read its JSON.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_concbench");
+
+/// Runs concbench with `args` in a fresh empty working directory (so the reports it
+/// saves under `results/` land there, not in the repository) and returns everything
+/// it did.
+pub fn concbench(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    concbench_in(dir.path(), args)
+}
+
+/// Runs concbench with `args` in `dir`.
+pub fn concbench_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(BIN).args(args).current_dir(dir).output().expect("concbench runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs concbench, expects exit 0, and parses its JSON report.
+pub fn json_report(args: &[&str]) -> serde_json::Value {
+    let output = concbench(args);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON report")
+}
+
+/// Exact sum of i*i for i in 0..n by a plain loop, independent of the crate.
+pub fn sum_of_squares(n: u64) -> u128 {
+    (0..u128::from(n)).map(|i| i * i).sum()
+}
