@@ -23,8 +23,16 @@ fn quick() -> bool {
 }
 
 fn concbench_json(args: &[&str]) -> serde_json::Value {
-    let output = Command::new(BIN).args(args).args(["--format", "json", "--no-save"]).output().expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(BIN)
+        .args(args)
+        .args(["--format", "json", "--no-save"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("json report")
 }
 
@@ -39,7 +47,10 @@ fn row<'a>(report: &'a serde_json::Value, strategy: &str) -> &'a serde_json::Val
 
 fn kernel_linearity() {
     println!("## 1. kernel: time per n (sequential, in process, best of 7)");
-    println!("{:>12} {:>12} {:>10} {:>12}", "n", "time", "ns / n", "t(n)/t(n/2)");
+    println!(
+        "{:>12} {:>12} {:>10} {:>12}",
+        "n", "time", "ns / n", "t(n)/t(n/2)"
+    );
     let mut previous: Option<f64> = None;
     let top = if quick() { 4_000_000 } else { 64_000_000 };
     let mut n = 1_000_000u64;
@@ -53,7 +64,11 @@ fn kernel_linearity() {
             .collect();
         let best = times.iter().copied().fold(f64::INFINITY, f64::min);
         let ratio = previous.map_or("-".to_string(), |p| format!("{:.3}", best / p));
-        println!("{n:>12} {:>10.2}ms {:>10.3} {ratio:>12}", best * 1e3, best * 1e9 / n as f64);
+        println!(
+            "{n:>12} {:>10.2}ms {:>10.3} {ratio:>12}",
+            best * 1e3,
+            best * 1e9 / n as f64
+        );
         previous = Some(best);
         n *= 2;
     }
@@ -64,10 +79,24 @@ fn efficiency() {
     let runs = if quick() { "2" } else { "7" };
     println!("\n## 2. parallel efficiency at 2 workers (20 numbers from {start}, {runs} runs)");
     let report = concbench_json(&[
-        "cpu", "--strategy", "sequential,threads,rayon,processes,async", "--workers", "2",
-        "--count", "20", "--start", start, "--runs", runs, "--warmup", "1",
+        "cpu",
+        "--strategy",
+        "sequential,threads,rayon,processes,async",
+        "--workers",
+        "2",
+        "--count",
+        "20",
+        "--start",
+        start,
+        "--runs",
+        runs,
+        "--warmup",
+        "1",
     ]);
-    println!("{:>12} {:>10} {:>10} {:>10} {:>10}", "model", "median", "speedup", "efficiency", "verified");
+    println!(
+        "{:>12} {:>10} {:>10} {:>10} {:>10}",
+        "model", "median", "speedup", "efficiency", "verified"
+    );
     for strategy in ["sequential", "threads", "rayon", "processes", "async"] {
         let r = row(&report, strategy);
         println!(
@@ -86,10 +115,23 @@ fn pool_task_cost() {
     println!("\n## 3. process pool cost per task ({count} tasks of n = 1, 5 runs)");
     for workers in ["1", "2"] {
         let report = concbench_json(&[
-            "cpu", "--strategy", "sequential,processes", "--workers", workers, "--count",
-            &count_text, "--start", "1", "--runs", "5", "--warmup", "1",
+            "cpu",
+            "--strategy",
+            "sequential,processes",
+            "--workers",
+            workers,
+            "--count",
+            &count_text,
+            "--start",
+            "1",
+            "--runs",
+            "5",
+            "--warmup",
+            "1",
         ]);
-        let seq = row(&report, "sequential")["wall_s"]["median"].as_f64().unwrap();
+        let seq = row(&report, "sequential")["wall_s"]["median"]
+            .as_f64()
+            .unwrap();
         let pool = row(&report, "processes");
         let wall = pool["wall_s"]["median"].as_f64().unwrap();
         let setup = pool["setup_s"]["median"].as_f64().unwrap();
@@ -106,7 +148,10 @@ fn pool_task_cost() {
 fn startup() {
     let spawns = if quick() { 10 } else { 100 };
     println!("\n## 4. whole-process start-up ({spawns} spawns each, median / p90)");
-    for (label, args) in [("concbench --version", vec!["--version"]), ("concbench worker, EOF", vec!["worker"])] {
+    for (label, args) in [
+        ("concbench --version", vec!["--version"]),
+        ("concbench worker, EOF", vec!["worker"]),
+    ] {
         let times: Vec<f64> = (0..spawns)
             .map(|_| {
                 let started = Instant::now();
@@ -133,7 +178,10 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    println!("# concbench core benchmark ({} logical CPUs)\n", concbench::config::available_parallelism());
+    println!(
+        "# concbench core benchmark ({} logical CPUs)\n",
+        concbench::config::available_parallelism()
+    );
     kernel_linearity();
     efficiency();
     pool_task_cost();

@@ -79,25 +79,23 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
 /// and warns about noisy rows.
 fn finish(analysis: &mut Analysis) {
     for row in &analysis.rows {
-        if row.cv > NOISY_CV {
+        if row.cv > NOISY_CV || !row.outliers.is_empty() {
             analysis.warnings.push(format!(
-                "{} {}: noisy results (σ/mean = {:.0} %); close other programs or raise --runs",
+                "{} {}: σ/mean {:.0} %, {} outlying run(s) of {} (flagged in the report, \
+                 not removed); a busy machine? raise --runs",
                 row.workload.name(),
                 row.strategy,
-                row.cv * 100.0
-            ));
-        }
-        if !row.outliers.is_empty() {
-            analysis.warnings.push(format!(
-                "{} {}: {} outlying run(s) of {} (kept, flagged in the report)",
-                row.workload.name(),
-                row.strategy,
+                row.cv * 100.0,
                 row.outliers.len(),
                 row.runs
             ));
         }
     }
-    let Some(baseline) = analysis.rows.iter().find(|r| r.strategy == Strategy::Sequential) else {
+    let Some(baseline) = analysis
+        .rows
+        .iter()
+        .find(|r| r.strategy == Strategy::Sequential)
+    else {
         return;
     };
     let (median, samples) = (baseline.wall_s.median, baseline.wall_s.samples.clone());
@@ -116,7 +114,11 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
     let expected: Vec<u128> = job
         .numbers
         .iter()
-        .map(|&n| job.kernel.expected(n).expect("config refuses overflowing inputs"))
+        .map(|&n| {
+            job.kernel
+                .expected(n)
+                .expect("config refuses overflowing inputs")
+        })
         .collect();
     let mut analysis = Analysis::default();
     for model in models {
@@ -124,12 +126,18 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
         let mut verified = true;
         for (run, measurement) in model.measurements.iter().enumerate() {
             let Outputs::Cpu(got) = &measurement.outputs else {
-                analysis.problems.push(format!("{} run {}: not cpu results", row.strategy, run + 1));
+                analysis.problems.push(format!(
+                    "{} run {}: not cpu results",
+                    row.strategy,
+                    run + 1
+                ));
                 verified = false;
                 continue;
             };
             if let Some(problem) = compare(got, &expected, &job.numbers, job.kernel.name()) {
-                analysis.problems.push(format!("{} run {}: {problem}", row.strategy, run + 1));
+                analysis
+                    .problems
+                    .push(format!("{} run {}: {problem}", row.strategy, run + 1));
                 verified = false;
             }
         }
@@ -143,7 +151,11 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
 
 fn compare(got: &[u128], expected: &[u128], numbers: &[u64], kernel: &str) -> Option<String> {
     if got.len() != expected.len() {
-        return Some(format!("{} results for {} numbers", got.len(), expected.len()));
+        return Some(format!(
+            "{} results for {} numbers",
+            got.len(),
+            expected.len()
+        ));
     }
     let index = got.iter().zip(expected).position(|(g, e)| g != e)?;
     Some(format!(
@@ -169,7 +181,9 @@ pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysi
         let mut verified = true;
         for (run, measurement) in model.measurements.iter().enumerate() {
             let Outputs::Io(fetches) = &measurement.outputs else {
-                analysis.problems.push(format!("{} run {}: not io results", row.strategy, run + 1));
+                analysis
+                    .problems
+                    .push(format!("{} run {}: not io results", row.strategy, run + 1));
                 verified = false;
                 continue;
             };
@@ -257,13 +271,20 @@ mod tests {
     use super::*;
     use crate::runner::Measurement;
     use crate::worker::protocol::RunSpec;
-    use crate::workload::cpu::Kernel;
     use crate::workload::Job;
+    use crate::workload::cpu::Kernel;
 
     fn runs(strategy: Strategy, workers: usize, walls: &[f64], outputs: Outputs) -> ModelRuns {
-        let job = Job::Cpu(CpuJob { kernel: Kernel::Squares, numbers: vec![] });
+        let job = Job::Cpu(CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![],
+        });
         ModelRuns {
-            spec: RunSpec { strategy, workers, job },
+            spec: RunSpec {
+                strategy,
+                workers,
+                job,
+            },
             measurements: walls
                 .iter()
                 .map(|&wall_s| Measurement {
@@ -279,7 +300,10 @@ mod tests {
 
     #[test]
     fn cpu_rows_verify_and_compute_speedups() {
-        let job = CpuJob { kernel: Kernel::Squares, numbers: vec![3, 4] };
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![3, 4],
+        };
         let right = Outputs::Cpu(vec![5, 14]);
         let wrong = Outputs::Cpu(vec![5, 15]);
         let analysis = cpu(
@@ -290,17 +314,29 @@ mod tests {
                 runs(Strategy::Rayon, 2, &[1.0], wrong),
             ],
         );
-        let [seq, threads, rayon] = &analysis.rows[..] else { panic!("three rows") };
-        assert_eq!((seq.workers, seq.speedup, seq.efficiency), (1, Some(1.0), Some(1.0)));
+        let [seq, threads, rayon] = &analysis.rows[..] else {
+            panic!("three rows")
+        };
+        assert_eq!(
+            (seq.workers, seq.speedup, seq.efficiency),
+            (1, Some(1.0), Some(1.0))
+        );
         assert_eq!(threads.speedup, Some(2.0));
         assert_eq!(threads.efficiency, Some(1.0));
         assert!(seq.verified && threads.verified && !rayon.verified);
         assert_eq!(seq.checksum, "19");
-        assert_eq!(analysis.problems, vec!["rayon run 1: wrong squares for n = 4: got 15, expected 14"]);
+        assert_eq!(
+            analysis.problems,
+            vec!["rayon run 1: wrong squares for n = 4: got 15, expected 14"]
+        );
     }
 
     fn fetch(bytes: u64, failure: Option<FailureKind>) -> Fetch {
-        Fetch { bytes, latency_s: 0.05, failure }
+        Fetch {
+            bytes,
+            latency_s: 0.05,
+            failure,
+        }
     }
 
     #[test]
@@ -310,9 +346,14 @@ mod tests {
         let analysis = io(
             2,
             ExpectedBytes::Exactly(20),
-            &[runs(Strategy::Sequential, 1, &[0.1], good), runs(Strategy::Async, 4, &[0.05], bad)],
+            &[
+                runs(Strategy::Sequential, 1, &[0.1], good),
+                runs(Strategy::Async, 4, &[0.05], bad),
+            ],
         );
-        let [seq, asy] = &analysis.rows[..] else { panic!("two rows") };
+        let [seq, asy] = &analysis.rows[..] else {
+            panic!("two rows")
+        };
         assert!(seq.verified && !asy.verified);
         assert_eq!(asy.speedup, Some(2.0));
         let figures = asy.io.as_ref().unwrap();
@@ -320,7 +361,10 @@ mod tests {
         assert_eq!(figures.failed, 1);
         assert_eq!(figures.requests_per_s, 40.0);
         assert_eq!(analysis.failed_requests, 1);
-        assert!(analysis.problems.is_empty(), "failures are counted, not problems");
+        assert!(
+            analysis.problems.is_empty(),
+            "failures are counted, not problems"
+        );
     }
 
     #[test]
@@ -330,7 +374,10 @@ mod tests {
         let analysis = io(
             1,
             ExpectedBytes::Consistent,
-            &[runs(Strategy::Sequential, 1, &[0.1], a), runs(Strategy::Threads, 5, &[0.1], b)],
+            &[
+                runs(Strategy::Sequential, 1, &[0.1], a),
+                runs(Strategy::Threads, 5, &[0.1], b),
+            ],
         );
         assert!(analysis.rows[0].verified);
         assert!(!analysis.rows[1].verified);

@@ -30,14 +30,21 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::MeasureRun => worker::measure::run(),
         Command::Serve(args) => {
             let config = config::serve(&args)?;
-            server::run(config.addr, config.settings, config.explicit_addr, config.threads)
+            server::run(
+                config.addr,
+                config.settings,
+                config.explicit_addr,
+                config.threads,
+            )
         }
         Command::Compare(args) => crate::gate::compare_command(&args),
         Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),
         Command::Io(args) => bench_with(config::bench(&args.engine, None, Some(&args.io))?),
-        Command::All(args) => {
-            bench_with(config::bench(&args.engine, Some(&args.cpu), Some(&args.io))?)
-        }
+        Command::All(args) => bench_with(config::bench(
+            &args.engine,
+            Some(&args.cpu),
+            Some(&args.io),
+        )?),
     }
 }
 
@@ -50,7 +57,10 @@ fn bench_with(config: config::BenchConfig) -> anyhow::Result<()> {
 
 /// clap's message without its `error: ` prefix, tips and usage block, on one line.
 fn one_line(message: &str) -> String {
-    let first = message.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad command line");
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("bad command line");
     let first = first.trim().strip_prefix("error: ").unwrap_or(first.trim());
     format!("{first} (see --help)")
 }

@@ -17,13 +17,17 @@ use crate::machine::Machine;
 use crate::output::{progress, table};
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
 use crate::runner::{self, Executor};
-use crate::{gate, results};
 use crate::target::TargetServer;
 use crate::worker::protocol::RunSpec;
 use crate::workload::{IoJob, Job, Workload};
+use crate::{gate, results};
 
 /// Runs the benchmark and writes its report to `out`.
-pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(
+    config: &BenchConfig,
+    executor: &mut dyn Executor,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let machine = Machine::current();
     let mut report_config = ReportConfig {
@@ -59,7 +63,10 @@ pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Writ
         created_at: results::rfc3339_utc(started),
         machine,
         config: report_config,
-        results: sections.iter().flat_map(|(_, a)| a.rows.iter().cloned()).collect(),
+        results: sections
+            .iter()
+            .flat_map(|(_, a)| a.rows.iter().cloned())
+            .collect(),
     };
 
     // Tables and messages go to stdout unless an export or --format json claims it.
@@ -70,7 +77,11 @@ pub fn run(config: &BenchConfig, executor: &mut dyn Executor, out: &mut dyn Writ
     let stdout_is_data = exports.uses_stdout() || config.format == Format::Json;
     let mut stderr = std::io::stderr();
     {
-        let human: &mut dyn Write = if exports.uses_stdout() { &mut stderr } else { &mut *out };
+        let human: &mut dyn Write = if exports.uses_stdout() {
+            &mut stderr
+        } else {
+            &mut *out
+        };
         match config.format {
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *human, &report).context("writing the report")?;
@@ -137,7 +148,11 @@ fn measure(
     let specs: Vec<RunSpec> = config
         .strategies
         .iter()
-        .map(|&strategy| RunSpec { strategy, workers, job: job.clone() })
+        .map(|&strategy| RunSpec {
+            strategy,
+            workers,
+            job: job.clone(),
+        })
         .collect();
     let bar = progress::bar(label);
     let models = runner::run_interleaved(&specs, config.warmup, runs, executor, &bar);
@@ -165,7 +180,10 @@ fn run_io(
     // The server, when there is one, lives until this function returns, on any path.
     let mut _server = None;
     let (urls, expected) = match &io.target {
-        IoTarget::Builtin { requests, settings: target } => {
+        IoTarget::Builtin {
+            requests,
+            settings: target,
+        } => {
             let server = TargetServer::start(*target)?;
             let urls = server.urls(*requests);
             _server = Some(server);
@@ -182,7 +200,11 @@ fn run_io(
         }
     };
     settings.requests = urls.len();
-    let job = IoJob { urls, client: io.client.clone(), concurrency: io.concurrency };
+    let job = IoJob {
+        urls,
+        client: io.client.clone(),
+        concurrency: io.concurrency,
+    };
     let count = job.urls.len();
     let models = measure(config, "io", io.workers, io.runs, &Job::Io(job), executor)?;
     Ok((settings, analysis::io(count, expected, &models)))

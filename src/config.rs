@@ -88,7 +88,10 @@ pub struct IoPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub enum IoTarget {
     /// Start `concbench serve` on 127.0.0.1, port 0, and send it `requests` GETs.
-    Builtin { requests: u32, settings: ServerSettings },
+    Builtin {
+        requests: u32,
+        settings: ServerSettings,
+    },
     /// These URLs (already repeated), from this file.
     Sites { file: PathBuf, urls: Vec<String> },
 }
@@ -120,14 +123,20 @@ pub fn bench(
             return Err(usage("--workers must be at least 1"));
         }
         if workers > MAX_WORKERS {
-            return Err(usage(format!("--workers {workers} is more than {MAX_WORKERS}")));
+            return Err(usage(format!(
+                "--workers {workers} is more than {MAX_WORKERS}"
+            )));
         }
     }
     if engine.runs == Some(0) {
         return Err(usage("--runs must be at least 1"));
     }
-    let cpu = cpu.map(|args| cpu_plan(args, engine.workers, engine.runs)).transpose()?;
-    let io = io.map(|args| io_plan(args, engine.workers, engine.runs)).transpose()?;
+    let cpu = cpu
+        .map(|args| cpu_plan(args, engine.workers, engine.runs))
+        .transpose()?;
+    let io = io
+        .map(|args| io_plan(args, engine.workers, engine.runs))
+        .transpose()?;
     Ok(BenchConfig {
         strategies,
         warmup: engine.warmup,
@@ -145,7 +154,11 @@ fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {
         (Some(path), false) => SaveTo::Path(path.clone()),
         (None, false) => SaveTo::DefaultName,
     };
-    let baseline = args.save_baseline.as_deref().map(crate::results::baseline_path).transpose()?;
+    let baseline = args
+        .save_baseline
+        .as_deref()
+        .map(crate::results::baseline_path)
+        .transpose()?;
     let flags = [
         (ExportFormat::Json, &args.export_json),
         (ExportFormat::Csv, &args.export_csv),
@@ -157,10 +170,19 @@ fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {
         .into_iter()
         .filter_map(|(format, path)| path.as_deref().map(|p| (format, Destination::parse(p))))
         .collect();
-    if exports.iter().filter(|(_, d)| *d == Destination::Stdout).count() > 1 {
+    if exports
+        .iter()
+        .filter(|(_, d)| *d == Destination::Stdout)
+        .count()
+        > 1
+    {
         return Err(usage("only one --export-* may write to stdout ('-')"));
     }
-    Ok(SaveConfig { to, baseline, exports })
+    Ok(SaveConfig {
+        to,
+        baseline,
+        exports,
+    })
 }
 
 /// `all`, a name, or a comma list of names and aliases.
@@ -211,7 +233,10 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
         (None, Kernel::Squares) => {
             let start = args.start.unwrap_or(DEFAULT_START);
             let end = start.checked_add(args.count - 1).ok_or_else(|| {
-                usage(format!("--start {start} with --count {} passes u64::MAX", args.count))
+                usage(format!(
+                    "--start {start} with --count {} passes u64::MAX",
+                    args.count
+                ))
             })?;
             (start..=end).collect()
         }
@@ -231,7 +256,11 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
     }
     let workers = workers.unwrap_or_else(available_parallelism);
     let runs = runs.unwrap_or(DEFAULT_CPU_RUNS);
-    Ok(CpuPlan { job: CpuJob { kernel, numbers }, workers, runs })
+    Ok(CpuPlan {
+        job: CpuJob { kernel, numbers },
+        workers,
+        runs,
+    })
 }
 
 /// The largest n whose sum of squares fits u128, by bisection on the exact formula.
@@ -239,7 +268,11 @@ pub fn largest_squares_arg() -> u64 {
     let (mut fits, mut overflows) = (1u64, u64::MAX);
     while fits + 1 < overflows {
         let mid = fits + (overflows - fits) / 2;
-        if Kernel::Squares.expected(mid).is_some() { fits = mid } else { overflows = mid }
+        if Kernel::Squares.expected(mid).is_some() {
+            fits = mid
+        } else {
+            overflows = mid
+        }
     }
     fits
 }
@@ -257,8 +290,13 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
                 return Err(usage("--repeat must be at least 1"));
             }
             let sites = crate::workload::io::read_sites(file)?;
-            let urls = (0..args.repeat).flat_map(|_| sites.iter().cloned()).collect();
-            IoTarget::Sites { file: file.clone(), urls }
+            let urls = (0..args.repeat)
+                .flat_map(|_| sites.iter().cloned())
+                .collect();
+            IoTarget::Sites {
+                file: file.clone(),
+                urls,
+            }
         }
         None => {
             if args.requests == 0 {
@@ -266,7 +304,10 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
             }
             IoTarget::Builtin {
                 requests: args.requests,
-                settings: ServerSettings { latency: args.latency, body_bytes: args.body_bytes },
+                settings: ServerSettings {
+                    latency: args.latency,
+                    body_bytes: args.body_bytes,
+                },
             }
         }
     };
@@ -279,7 +320,11 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
         workers: workers.unwrap_or(DEFAULT_IO_WORKERS),
         runs: runs.unwrap_or(DEFAULT_IO_RUNS),
         concurrency: args.concurrency,
-        client: ClientSettings { timeout: args.timeout, max_body_bytes: args.max_body_bytes, no_proxy },
+        client: ClientSettings {
+            timeout: args.timeout,
+            max_body_bytes: args.max_body_bytes,
+            no_proxy,
+        },
         allow_failures: args.allow_failures,
     })
 }
@@ -293,7 +338,10 @@ pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
     Ok(ServeConfig {
         addr: args.addr.unwrap_or(default),
         explicit_addr: args.addr.is_some(),
-        settings: ServerSettings { latency: args.latency, body_bytes: args.body_bytes },
+        settings: ServerSettings {
+            latency: args.latency,
+            body_bytes: args.body_bytes,
+        },
         threads: args.threads,
     })
 }
@@ -305,7 +353,11 @@ mod tests {
 
     fn usage_message(result: anyhow::Result<impl std::fmt::Debug>) -> String {
         let error = result.unwrap_err();
-        error.downcast_ref::<UsageError>().expect("a usage error").0.clone()
+        error
+            .downcast_ref::<UsageError>()
+            .expect("a usage error")
+            .0
+            .clone()
     }
 
     #[test]
@@ -320,7 +372,12 @@ mod tests {
     }
 
     fn cpu_args(start: Option<u64>, count: u64, kernel: KernelArg) -> CpuArgs {
-        CpuArgs { count, start, numbers: None, kernel }
+        CpuArgs {
+            count,
+            start,
+            numbers: None,
+            kernel,
+        }
     }
 
     #[test]
@@ -337,13 +394,27 @@ mod tests {
     fn cpu_refuses_overflow_and_nonsense() {
         let top = largest_squares_arg();
         assert!(cpu_plan(&cpu_args(Some(top), 1, KernelArg::Squares), None, None).is_ok());
-        let message = usage_message(cpu_plan(&cpu_args(Some(top), 2, KernelArg::Squares), None, None));
+        let message = usage_message(cpu_plan(
+            &cpu_args(Some(top), 2, KernelArg::Squares),
+            None,
+            None,
+        ));
         assert!(message.contains("overflows u128"), "{message}");
-        assert!(usage_message(cpu_plan(&cpu_args(None, 0, KernelArg::Squares), None, None))
-            .contains("--count"));
-        assert!(usage_message(cpu_plan(&cpu_args(Some(u64::MAX), 2, KernelArg::Squares), None, None))
-            .contains("u64::MAX"));
-        assert!(usage_message(cpu_plan(&cpu_args(Some(1), 2, KernelArg::Fib), None, None))
-            .contains("--start"));
+        assert!(
+            usage_message(cpu_plan(&cpu_args(None, 0, KernelArg::Squares), None, None))
+                .contains("--count")
+        );
+        assert!(
+            usage_message(cpu_plan(
+                &cpu_args(Some(u64::MAX), 2, KernelArg::Squares),
+                None,
+                None
+            ))
+            .contains("u64::MAX")
+        );
+        assert!(
+            usage_message(cpu_plan(&cpu_args(Some(1), 2, KernelArg::Fib), None, None))
+                .contains("--start")
+        );
     }
 }

@@ -34,7 +34,10 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
     if !(args.significance > 0.0 && args.significance < 1.0) {
         return Err(usage("--significance must be between 0 and 1"));
     }
-    Ok(Thresholds { max_regression, significance: args.significance })
+    Ok(Thresholds {
+        max_regression,
+        significance: args.significance,
+    })
 }
 
 /// Validates `--baseline`, `--expect` and the thresholds before anything runs.
@@ -54,7 +57,11 @@ pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
             Some(path)
         }
     };
-    Ok(GateConfig { baseline, expectations, thresholds })
+    Ok(GateConfig {
+        baseline,
+        expectations,
+        thresholds,
+    })
 }
 
 /// `concbench compare BASELINE CURRENT`.

@@ -36,14 +36,17 @@ impl Machine {
             .find(|l| l.starts_with("model name"))
             .and_then(|l| l.split_once(':'))
             .map(|(_, v)| v.trim().to_string());
-        let logical_cpus = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+        let logical_cpus = cpuinfo
+            .lines()
+            .filter(|l| l.starts_with("processor"))
+            .count();
         let memory_bytes = read("/proc/meminfo").and_then(|text| {
             let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
             let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
             Some(kib * 1024)
         });
-        let load_average = read("/proc/loadavg")
-            .and_then(|text| text.split_whitespace().next()?.parse().ok());
+        let load_average =
+            read("/proc/loadavg").and_then(|text| text.split_whitespace().next()?.parse().ok());
         let usable = crate::config::available_parallelism();
         Machine {
             hostname: read("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()),

@@ -23,14 +23,18 @@ pub fn default_path(label: &str, now: SystemTime) -> PathBuf {
 /// `results/baselines/NAME.json`; NAME is a plain name, not a path.
 pub fn baseline_path(name: &str) -> anyhow::Result<PathBuf> {
     let ok = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !name.starts_with('.');
     if !ok {
         return Err(usage(format!(
             "baseline name '{name}' may only use letters, digits, '-', '_' and '.'"
         )));
     }
-    Ok(Path::new(RESULTS_DIR).join("baselines").join(format!("{name}.json")))
+    Ok(Path::new(RESULTS_DIR)
+        .join("baselines")
+        .join(format!("{name}.json")))
 }
 
 /// A path as given, or, when no such file exists and it is a plain name, that
@@ -54,8 +58,8 @@ pub fn save(report: &Report, path: &Path) -> anyhow::Result<()> {
 pub fn load(path: &Path) -> anyhow::Result<Report> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read report {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let version = value.get("schema_version").and_then(|v| v.as_u64());
     if version != Some(u64::from(SCHEMA_VERSION)) {
         bail!(
@@ -64,7 +68,8 @@ pub fn load(path: &Path) -> anyhow::Result<Report> {
             version.map_or("none".to_string(), |v| v.to_string())
         );
     }
-    serde_json::from_value(value).with_context(|| format!("{} is not a concbench report", path.display()))
+    serde_json::from_value(value)
+        .with_context(|| format!("{} is not a concbench report", path.display()))
 }
 
 /// `2026-11-22T03:15:00Z`.
@@ -92,7 +97,14 @@ fn civil(time: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, (rest / 3600) as u32, (rest % 3600 / 60) as u32, (rest % 60) as u32)
+    (
+        year,
+        month,
+        day,
+        (rest / 3600) as u32,
+        (rest % 3600 / 60) as u32,
+        (rest % 60) as u32,
+    )
 }
 
 #[cfg(test)]
@@ -104,7 +116,10 @@ mod tests {
     fn utc_times_format() {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_318_500); // 2026-11-22T03:35:00Z
         assert_eq!(rfc3339_utc(t), "2026-11-22T03:35:00Z");
-        assert_eq!(rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
         assert_eq!(
             default_path("cpu", t),
             Path::new("results").join("cpu-20261122T033500Z.json")
@@ -119,7 +134,13 @@ mod tests {
         );
         assert!(baseline_path("../etc/passwd").is_err());
         assert!(baseline_path("").is_err());
-        assert_eq!(resolve("some/dir/x.json").unwrap(), PathBuf::from("some/dir/x.json"));
-        assert_eq!(resolve("nightly").unwrap(), Path::new("results/baselines/nightly.json"));
+        assert_eq!(
+            resolve("some/dir/x.json").unwrap(),
+            PathBuf::from("some/dir/x.json")
+        );
+        assert_eq!(
+            resolve("nightly").unwrap(),
+            Path::new("results/baselines/nightly.json")
+        );
     }
 }

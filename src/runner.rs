@@ -55,7 +55,10 @@ pub fn run_interleaved(
 ) -> anyhow::Result<Vec<ModelRuns>> {
     let mut results: Vec<ModelRuns> = specs
         .iter()
-        .map(|spec| ModelRuns { spec: spec.clone(), measurements: Vec::new() })
+        .map(|spec| ModelRuns {
+            spec: spec.clone(),
+            measurements: Vec::new(),
+        })
         .collect();
     progress.set_length(u64::from(warmup + runs) * specs.len() as u64);
     for round in 0..warmup + runs {
@@ -117,7 +120,11 @@ impl Executor for ChildExecutor {
         let (status, usage) = wait4(pid)?;
         let stderr_text = stderr_reader.join().unwrap_or_default();
         if !status.success() {
-            let reason = stderr_text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let reason = stderr_text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
             bail!("the run process {status}: {}", reason.trim());
         }
         written.context("sending the run spec")?;
@@ -201,32 +208,50 @@ mod tests {
     }
 
     fn specs() -> Vec<RunSpec> {
-        let job = Job::Cpu(CpuJob { kernel: Kernel::Squares, numbers: vec![1] });
+        let job = Job::Cpu(CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![1],
+        });
         [Strategy::Sequential, Strategy::Threads, Strategy::Processes]
-            .map(|strategy| RunSpec { strategy, workers: 2, job: job.clone() })
+            .map(|strategy| RunSpec {
+                strategy,
+                workers: 2,
+                job: job.clone(),
+            })
             .to_vec()
     }
 
     #[test]
     fn rounds_interleave_and_warmups_are_discarded() {
-        let mut executor = FakeExecutor { calls: Vec::new(), fail_on: None };
+        let mut executor = FakeExecutor {
+            calls: Vec::new(),
+            fail_on: None,
+        };
         let runs = run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden()).unwrap();
         use Strategy::*;
         assert_eq!(
             executor.calls,
-            vec![Sequential, Threads, Processes, Sequential, Threads, Processes, Sequential, Threads, Processes]
+            vec![
+                Sequential, Threads, Processes, Sequential, Threads, Processes, Sequential,
+                Threads, Processes
+            ]
         );
         // Call k (1-based) answered wall k: warmup calls 1..=3 are gone.
-        let walls: Vec<Vec<f64>> =
-            runs.iter().map(|m| m.measurements.iter().map(|x| x.wall_s).collect()).collect();
+        let walls: Vec<Vec<f64>> = runs
+            .iter()
+            .map(|m| m.measurements.iter().map(|x| x.wall_s).collect())
+            .collect();
         assert_eq!(walls, vec![vec![4.0, 7.0], vec![5.0, 8.0], vec![6.0, 9.0]]);
     }
 
     #[test]
     fn a_failed_run_names_model_and_run() {
-        let mut executor = FakeExecutor { calls: Vec::new(), fail_on: Some(5) };
-        let error = run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden())
-            .unwrap_err();
+        let mut executor = FakeExecutor {
+            calls: Vec::new(),
+            fail_on: Some(5),
+        };
+        let error =
+            run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden()).unwrap_err();
         assert_eq!(format!("{error:#}"), "threads run 1/2 failed: boom");
     }
 }

@@ -74,7 +74,10 @@ async fn precise_sleep(duration: Duration) {
     fn armed_timer(duration: Duration) -> std::io::Result<AsyncFd<OwnedFd>> {
         // SAFETY: timerfd_create takes flags only; a negative result is an error.
         let raw = unsafe {
-            libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC)
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
         };
         if raw < 0 {
             return Err(std::io::Error::last_os_error());
@@ -82,7 +85,10 @@ async fn precise_sleep(duration: Duration) {
         // SAFETY: `raw` is a fresh descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let spec = libc::itimerspec {
-            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
             it_value: libc::timespec {
                 tv_sec: duration.as_secs() as libc::time_t,
                 tv_nsec: libc::c_long::from(duration.subsec_nanos() as i32),

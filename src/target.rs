@@ -37,7 +37,10 @@ impl TargetServer {
             .context("starting the built-in target server")?;
         let stdout = child.stdout.take().expect("stdout is piped");
         // From here on, `server` owns the child: any early return stops it.
-        let mut server = TargetServer { child, url: String::new() };
+        let mut server = TargetServer {
+            child,
+            url: String::new(),
+        };
         let mut line = String::new();
         BufReader::new(stdout)
             .read_line(&mut line)

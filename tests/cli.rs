@@ -12,49 +12,101 @@ fn with(base: &[&'static str], more: &[&'static str]) -> Vec<&'static str> {
 
 #[test]
 fn every_model_returns_the_verified_sum() {
-    let report = json_report(&with(SMALL_CPU, &["--runs", "2", "--warmup", "0", "--format", "json"]));
+    let report = json_report(&with(
+        SMALL_CPU,
+        &["--runs", "2", "--warmup", "0", "--format", "json"],
+    ));
     let expected: u128 = (20_000..20_005).map(sum_of_squares).sum();
     let rows = report["results"].as_array().unwrap();
-    let names: Vec<&str> = rows.iter().map(|r| r["strategy"].as_str().unwrap()).collect();
-    assert_eq!(names, ["sequential", "threads", "async", "rayon", "processes"]);
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["sequential", "threads", "async", "rayon", "processes"]
+    );
     for row in rows {
         assert_eq!(row["workload"], "cpu");
         assert_eq!(row["verified"], true, "{row}");
         assert_eq!(row["checksum"], expected.to_string(), "{row}");
         assert_eq!(row["runs"], 2);
         assert_eq!(row["wall_s"]["samples"].as_array().unwrap().len(), 2);
-        let workers = if row["strategy"] == "sequential" { 1 } else { 2 };
+        let workers = if row["strategy"] == "sequential" {
+            1
+        } else {
+            2
+        };
         assert_eq!(row["workers"], workers);
     }
 }
 
 #[test]
 fn json_report_keeps_its_contract() {
-    let report =
-        json_report(&with(SMALL_CPU, &["--strategy", "seq,mp", "--runs", "1", "--warmup", "0", "--format", "json"]));
+    let report = json_report(&with(
+        SMALL_CPU,
+        &[
+            "--strategy",
+            "seq,mp",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+        ],
+    ));
     assert_eq!(report["schema_version"], 1);
     assert!(report["machine"]["logical_cpus"].as_u64().unwrap() >= 1);
-    assert_eq!(report["config"]["cpu"]["numbers"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        report["config"]["cpu"]["numbers"].as_array().unwrap().len(),
+        5
+    );
     let row = &report["results"][1];
     assert_eq!(row["strategy"], "processes");
-    for key in ["workload", "strategy", "workers", "runs", "wall_s", "speedup", "efficiency"] {
+    for key in [
+        "workload",
+        "strategy",
+        "workers",
+        "runs",
+        "wall_s",
+        "speedup",
+        "efficiency",
+    ] {
         assert!(row.get(key).is_some(), "missing {key}");
     }
     for key in ["cpu_s", "peak_rss_bytes", "verified", "checksum", "setup_s"] {
         assert!(row.get(key).is_some(), "missing {key}");
     }
     for key in ["median", "mean", "stddev", "min", "max", "samples"] {
-        assert!(row["wall_s"][key].is_number() || row["wall_s"][key].is_array(), "wall_s.{key}");
+        assert!(
+            row["wall_s"][key].is_number() || row["wall_s"][key].is_array(),
+            "wall_s.{key}"
+        );
     }
     assert!(row["checksum"].is_string());
-    assert!(row["peak_rss_bytes"].as_u64().unwrap() > 0, "the kernel reported memory");
+    assert!(
+        row["peak_rss_bytes"].as_u64().unwrap() > 0,
+        "the kernel reported memory"
+    );
 }
 
 #[test]
 fn fib_kernel_is_verified_too() {
     let report = json_report(&[
-        "cpu", "--kernel", "fib", "--numbers", "20,21,22", "--strategy", "threads,processes",
-        "--runs", "1", "--warmup", "0", "--format", "json",
+        "cpu",
+        "--kernel",
+        "fib",
+        "--numbers",
+        "20,21,22",
+        "--strategy",
+        "threads,processes",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
     ]);
     // fib(20) + fib(21) + fib(22) = 6765 + 10946 + 17711
     for row in report["results"].as_array().unwrap() {
@@ -69,10 +121,17 @@ fn table_lists_every_model_verified() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let table = stdout(&output);
     for model in ["sequential", "threads", "async", "rayon", "processes"] {
-        let line = table.lines().find(|l| l.contains(model)).unwrap_or_else(|| panic!("{model}: {table}"));
+        let line = table
+            .lines()
+            .find(|l| l.contains(model))
+            .unwrap_or_else(|| panic!("{model}: {table}"));
         assert!(line.trim_end_matches(['│', ' ']).ends_with("yes"), "{line}");
     }
-    assert!(stderr(&output).is_empty(), "no progress bar off a terminal: {}", stderr(&output));
+    assert!(
+        stderr(&output).is_empty(),
+        "no progress bar off a terminal: {}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -99,7 +158,13 @@ fn bad_values_exit_2_with_one_line() {
     }
     let err = stderr(&concbench(&["cpu", "--strategy", "threads,bogus"]));
     assert!(err.contains("unknown strategy 'bogus'"), "{err}");
-    let err = stderr(&concbench(&["cpu", "--start", "10069012961345", "--count", "2"]));
+    let err = stderr(&concbench(&[
+        "cpu",
+        "--start",
+        "10069012961345",
+        "--count",
+        "2",
+    ]));
     assert!(err.contains("overflows u128"), "{err}");
 }
 
@@ -115,7 +180,18 @@ fn help_and_version_exit_0() {
 #[test]
 fn a_closed_stdout_is_not_an_error() {
     let mut child = std::process::Command::new(common::BIN)
-        .args(with(SMALL_CPU, &["--strategy", "sequential", "--runs", "1", "--warmup", "0", "--no-save"]))
+        .args(with(
+            SMALL_CPU,
+            &[
+                "--strategy",
+                "sequential",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--no-save",
+            ],
+        ))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

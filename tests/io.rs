@@ -17,8 +17,21 @@ fn rows(report: &serde_json::Value) -> &Vec<serde_json::Value> {
 #[test]
 fn every_model_downloads_the_verified_byte_total() {
     let report = json_report(&[
-        "io", "--requests", "24", "--latency", "5ms", "--body-bytes", "1000", "--workers", "3",
-        "--runs", "2", "--warmup", "0", "--format", "json",
+        "io",
+        "--requests",
+        "24",
+        "--latency",
+        "5ms",
+        "--body-bytes",
+        "1000",
+        "--workers",
+        "3",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
     ]);
     assert_eq!(rows(&report).len(), 5);
     for row in rows(&report) {
@@ -29,7 +42,10 @@ fn every_model_downloads_the_verified_byte_total() {
         assert_eq!(row["io"]["failed"], 0);
         assert_eq!(row["io"]["requests"], 24);
         // Every request waited out the server's latency: a lower bound, not a speed.
-        assert!(row["io"]["latency_s"]["p50"].as_f64().unwrap() >= 0.005, "{row}");
+        assert!(
+            row["io"]["latency_s"]["p50"].as_f64().unwrap() >= 0.005,
+            "{row}"
+        );
     }
     assert_eq!(report["config"]["io"]["target"], "builtin");
 }
@@ -47,7 +63,8 @@ fn always_500() -> String {
                 // One response per request head (a blank line ends a head).
                 while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
                     if line == "\r\n" {
-                        let reply = "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\n\r\noops";
+                        let reply =
+                            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\n\r\noops";
                         if stream.write_all(reply.as_bytes()).is_err() {
                             return;
                         }
@@ -72,16 +89,36 @@ fn refused() -> String {
 fn failed_requests_are_counted_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let sites = dir.path().join("sites.txt");
-    std::fs::write(&sites, format!("# failing on purpose\n{}\n{}\n", always_500(), refused())).unwrap();
+    std::fs::write(
+        &sites,
+        format!("# failing on purpose\n{}\n{}\n", always_500(), refused()),
+    )
+    .unwrap();
     let sites = sites.to_str().unwrap();
-    let args = ["io", "--sites", sites, "--repeat", "2", "--strategy", "sequential,async,processes"];
-    let args: Vec<&str> = args.iter().chain(&["--runs", "1", "--warmup", "0", "--format", "json"]).copied().collect();
+    let args = [
+        "io",
+        "--sites",
+        sites,
+        "--repeat",
+        "2",
+        "--strategy",
+        "sequential,async,processes",
+    ];
+    let args: Vec<&str> = args
+        .iter()
+        .chain(&["--runs", "1", "--warmup", "0", "--format", "json"])
+        .copied()
+        .collect();
 
     let output = concbench(&args);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(stderr(&output).contains("4 requests failed") || stderr(&output).contains("requests failed"));
+    assert!(
+        stderr(&output).contains("4 requests failed")
+            || stderr(&output).contains("requests failed")
+    );
     assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the report still appears");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the report still appears");
     for row in rows(&report) {
         assert_eq!(row["io"]["failures"]["status"], 2, "{row}");
         assert_eq!(row["io"]["failures"]["connect"], 2, "{row}");
@@ -96,8 +133,23 @@ fn failed_requests_are_counted_and_exit_1() {
 #[test]
 fn oversized_bodies_and_timeouts_are_failures_by_kind() {
     let report = concbench(&[
-        "io", "--requests", "3", "--latency", "0", "--body-bytes", "5000", "--max-body-bytes",
-        "1000", "--strategy", "threads,async", "--runs", "1", "--warmup", "0", "--format", "json",
+        "io",
+        "--requests",
+        "3",
+        "--latency",
+        "0",
+        "--body-bytes",
+        "5000",
+        "--max-body-bytes",
+        "1000",
+        "--strategy",
+        "threads,async",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
     ]);
     assert_eq!(report.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
@@ -105,8 +157,21 @@ fn oversized_bodies_and_timeouts_are_failures_by_kind() {
         assert_eq!(row["io"]["failures"]["body_too_large"], 3, "{row}");
     }
     let report = concbench(&[
-        "io", "--requests", "2", "--latency", "3s", "--timeout", "100ms", "--strategy",
-        "sequential,async", "--runs", "1", "--warmup", "0", "--format", "json",
+        "io",
+        "--requests",
+        "2",
+        "--latency",
+        "3s",
+        "--timeout",
+        "100ms",
+        "--strategy",
+        "sequential,async",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
     ]);
     assert_eq!(report.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
@@ -128,7 +193,11 @@ fn sites_errors_name_file_and_line() {
 
     let output = concbench(&["io", "--sites", "/no/such/sites.txt"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("/no/such/sites.txt"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("/no/such/sites.txt"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -139,20 +208,27 @@ fn serve_prints_its_address_and_stops_on_sigint() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let url = first.trim();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.write_all(b"GET /x HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET /x HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n")
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert_eq!(response.split("\r\n\r\n").nth(1).map(str::len), Some(123));
 
     // SAFETY: sending a signal to a child we own.
-    assert_eq!(unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGINT) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = server.try_wait().unwrap() {

@@ -11,9 +11,16 @@ fn processes_tagged(tag: &str) -> Vec<u32> {
     let needle = format!("CONCBENCH_TEST_TAG={tag}");
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
-        if environ.split(|&b| b == 0).any(|var| var == needle.as_bytes()) {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ
+            .split(|&b| b == 0)
+            .any(|var| var == needle.as_bytes())
+        {
             // A zombie has an empty environ, so whatever is found here is alive.
             found.push(pid);
         }
@@ -24,7 +31,11 @@ fn processes_tagged(tag: &str) -> Vec<u32> {
 #[test]
 fn the_detector_sees_a_tagged_process() {
     let tag = format!("detector-{}", std::process::id());
-    let mut sleeper = Command::new("sleep").arg("30").env("CONCBENCH_TEST_TAG", &tag).spawn().unwrap();
+    let mut sleeper = Command::new("sleep")
+        .arg("30")
+        .env("CONCBENCH_TEST_TAG", &tag)
+        .spawn()
+        .unwrap();
     // Right after exec the kernel may not show the new environment yet; poll briefly.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let mut seen = processes_tagged(&tag);
@@ -41,12 +52,35 @@ fn the_detector_sees_a_tagged_process() {
 fn processes_strategy_leaves_no_worker_behind() {
     let tag = format!("pool-{}", std::process::id());
     let output = Command::new(common::BIN)
-        .args(["cpu", "--strategy", "processes", "--workers", "3", "--count", "6", "--start", "1000"])
-        .args(["--runs", "2", "--warmup", "1", "--format", "json", "--no-save"])
+        .args([
+            "cpu",
+            "--strategy",
+            "processes",
+            "--workers",
+            "3",
+            "--count",
+            "6",
+            "--start",
+            "1000",
+        ])
+        .args([
+            "--runs",
+            "2",
+            "--warmup",
+            "1",
+            "--format",
+            "json",
+            "--no-save",
+        ])
         .env("CONCBENCH_TEST_TAG", &tag)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["results"][0]["verified"], true);
     assert_eq!(processes_tagged(&tag), Vec::<u32>::new());

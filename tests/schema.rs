@@ -6,15 +6,20 @@ mod common;
 use common::{concbench_in, stderr};
 
 fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/report.schema.json"))
-        .expect("the schema is checked in");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/report.schema.json"
+    ))
+    .expect("the schema is checked in");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
     jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
 }
 
 fn assert_valid(validator: &jsonschema::Validator, report: &serde_json::Value) {
-    let errors: Vec<String> =
-        validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
 }
 
@@ -25,24 +30,51 @@ fn real_reports_match_the_schema() {
     let output = concbench_in(
         dir.path(),
         &[
-            "all", "--count", "3", "--start", "1000", "--requests", "6", "--latency", "1ms",
-            "--body-bytes", "100", "--runs", "2", "--warmup", "0", "--format", "json",
-            "--output", "saved.json",
+            "all",
+            "--count",
+            "3",
+            "--start",
+            "1000",
+            "--requests",
+            "6",
+            "--latency",
+            "1ms",
+            "--body-bytes",
+            "100",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+            "--output",
+            "saved.json",
         ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_valid(&validator, &printed);
-    assert_eq!(printed["results"].as_array().unwrap().len(), 10, "5 models × 2 workloads");
+    assert_eq!(
+        printed["results"].as_array().unwrap().len(),
+        10,
+        "5 models × 2 workloads"
+    );
 
     let saved: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("saved.json")).unwrap())
+            .unwrap();
     assert_valid(&validator, &saved);
-    assert_eq!(saved["results"], printed["results"], "the saved report is the printed one");
+    assert_eq!(
+        saved["results"], printed["results"],
+        "the saved report is the printed one"
+    );
 
     // A report that broke the contract would be caught.
     let mut broken = printed.clone();
-    broken["results"][0].as_object_mut().unwrap().remove("checksum");
+    broken["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("checksum");
     assert!(!validator.is_valid(&broken));
     let mut broken = printed;
     broken["results"][0]["wall_s"]["median"] = serde_json::json!("fast");
@@ -55,8 +87,23 @@ fn a_report_with_failures_matches_the_schema() {
     let output = concbench_in(
         dir.path(),
         &[
-            "io", "--requests", "2", "--latency", "0", "--body-bytes", "50", "--max-body-bytes",
-            "10", "--strategy", "sequential", "--runs", "1", "--warmup", "0", "--format", "json",
+            "io",
+            "--requests",
+            "2",
+            "--latency",
+            "0",
+            "--body-bytes",
+            "50",
+            "--max-body-bytes",
+            "10",
+            "--strategy",
+            "sequential",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
             "--no-save",
         ],
     );

@@ -19,17 +19,22 @@ use crate::workload::Workload;
 /// and the full-precision outputs are short.
 fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> ResultRow {
     let summary = |samples: &[f64]| Summary::of(samples).unwrap();
+    let wall_s = summary(wall);
     ResultRow {
         workload,
         strategy,
         workers,
         runs: wall.len(),
-        wall_s: summary(wall),
         setup_s: summary(&[0.001, 0.002, 0.003]),
         cpu_s: summary(&wall.iter().map(|w| w * workers as f64).collect::<Vec<_>>()),
         peak_rss_bytes: 10 << 20,
         speedup: None,
+        median_ci95_s: [wall_s.min, wall_s.max],
         efficiency: None,
+        speedup_ci95: None,
+        outliers: Vec::new(),
+        cv: wall_s.stddev / wall_s.mean,
+        wall_s,
         verified: true,
         checksum: "12345678901234567890".to_string(),
         io: None,
@@ -82,6 +87,7 @@ fn report() -> Report {
     };
     Report {
         schema_version: SCHEMA_VERSION,
+        created_at: "2026-01-02T03:04:05Z".to_string(),
         machine: Machine {
             hostname: Some("bench-box".to_string()),
             cpu_model: Some("Test CPU @ 3.00GHz".to_string()),

@@ -2,7 +2,7 @@
 
 /// `1.23 s`, `45.6 ms`, `789 µs`, `12.0 ns`: three significant digits.
 pub fn seconds(value: f64) -> String {
-    if !value.is_finite() {
+    if !value.is_finite() || value == 0.0 {
         return "-".to_string();
     }
     let (scaled, unit) = match value.abs() {
@@ -17,14 +17,20 @@ pub fn seconds(value: f64) -> String {
 /// A value in the unit of another, so `mean ± σ` reads in one unit: `1.02 ± 0.03 s`.
 pub fn mean_pm(mean: f64, stddev: f64) -> String {
     let text = seconds(mean);
-    let Some((_, unit)) = text.split_once(' ') else { return text };
+    let Some((_, unit)) = text.split_once(' ') else {
+        return text;
+    };
     let scale = match unit {
         "s" => 1.0,
         "ms" => 1e3,
         "µs" => 1e6,
         _ => 1e9,
     };
-    format!("{} ± {} {unit}", three_digits(mean * scale), three_digits(stddev * scale))
+    format!(
+        "{} ± {} {unit}",
+        three_digits(mean * scale),
+        three_digits(stddev * scale)
+    )
 }
 
 fn three_digits(value: f64) -> String {
@@ -44,7 +50,11 @@ pub fn bytes(value: u64) -> String {
         scaled /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{value} B") } else { format!("{} {}", three_digits(scaled), UNITS[unit]) }
+    if unit == 0 {
+        format!("{value} B")
+    } else {
+        format!("{} {}", three_digits(scaled), UNITS[unit])
+    }
 }
 
 /// `1.97×`, or `-` when there is no ratio.

@@ -13,10 +13,20 @@ use crate::workload::Workload;
 /// The table for one workload's rows.
 pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
     let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
     let mut header = vec![
-        "model", "workers", "median", "mean ± σ", "min … max", "speedup", "efficiency", "setup",
-        "CPU time", "peak mem",
+        "model",
+        "workers",
+        "median",
+        "mean ± σ",
+        "min … max",
+        "speedup",
+        "efficiency",
+        "setup",
+        "CPU time",
+        "peak mem",
     ];
     if workload == Workload::Io {
         header.extend(["req/s", "latency p50 / p90 / p99 / max", "failures"]);
@@ -29,7 +39,11 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
             row.workers.to_string(),
             format::seconds(row.wall_s.median),
             format::mean_pm(row.wall_s.mean, row.wall_s.stddev),
-            format!("{} … {}", format::seconds(row.wall_s.min), format::seconds(row.wall_s.max)),
+            format!(
+                "{} … {}",
+                format::seconds(row.wall_s.min),
+                format::seconds(row.wall_s.max)
+            ),
             format::ratio(row.speedup),
             format::percent(row.efficiency),
             format::seconds(row.setup_s.median),
@@ -49,10 +63,18 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
             cells.push(if io.failed == 0 {
                 "0".to_string()
             } else {
-                io.failures.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+                io.failures
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             });
         }
-        cells.push(if row.verified { "yes".into() } else { "NO".into() });
+        cells.push(if row.verified {
+            "yes".into()
+        } else {
+            "NO".into()
+        });
         table.add_row(cells);
     }
     for column in 1..table.column_count() {

@@ -40,8 +40,11 @@ impl Model for AsyncTokio {
         let setup = started.elapsed();
         let kernel = job.kernel;
         let outputs = runtime.block_on(async {
-            let tasks: Vec<_> =
-                job.numbers.iter().map(|&n| tokio::spawn(async move { kernel.run(n) })).collect();
+            let tasks: Vec<_> = job
+                .numbers
+                .iter()
+                .map(|&n| tokio::spawn(async move { kernel.run(n) }))
+                .collect();
             let mut outputs = Vec::with_capacity(tasks.len());
             for task in tasks {
                 outputs.push(task.await.context("a task panicked")?);

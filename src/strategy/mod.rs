@@ -99,7 +99,11 @@ impl Strategy {
 
     /// Sequential always runs one worker, whatever `--workers` says.
     pub fn workers(self, requested: usize) -> usize {
-        if self == Strategy::Sequential { 1 } else { requested }
+        if self == Strategy::Sequential {
+            1
+        } else {
+            requested
+        }
     }
 }
 
@@ -131,7 +135,11 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
             (run.setup, Outputs::Io(run.outputs))
         }
     };
-    Ok(Timed { wall: started.elapsed(), setup, outputs })
+    Ok(Timed {
+        wall: started.elapsed(),
+        setup,
+        outputs,
+    })
 }
 
 #[cfg(test)]
@@ -153,10 +161,21 @@ mod tests {
     /// pool re-executes the binary, so it is tested through it in tests/cli.rs.)
     #[test]
     fn in_process_models_agree_with_the_closed_form() {
-        let job = CpuJob { kernel: Kernel::Squares, numbers: vec![1000, 3, 0, 777, 20_000, 5] };
-        let expected: Vec<u128> =
-            job.numbers.iter().map(|&n| Kernel::Squares.expected(n).unwrap()).collect();
-        for strategy in [Strategy::Sequential, Strategy::Threads, Strategy::Async, Strategy::Rayon] {
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![1000, 3, 0, 777, 20_000, 5],
+        };
+        let expected: Vec<u128> = job
+            .numbers
+            .iter()
+            .map(|&n| Kernel::Squares.expected(n).unwrap())
+            .collect();
+        for strategy in [
+            Strategy::Sequential,
+            Strategy::Threads,
+            Strategy::Async,
+            Strategy::Rayon,
+        ] {
             for workers in [1, 3] {
                 let run = strategy.model().run_cpu(&job, workers).unwrap();
                 assert_eq!(run.outputs, expected, "{strategy} with {workers} workers");

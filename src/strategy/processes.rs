@@ -35,7 +35,10 @@ impl Model for Processes {
         let started = Instant::now();
         let mut pool = ProcessPool::start(workers, &WorkerInit::Cpu)?;
         let setup = started.elapsed();
-        let tasks = job.numbers.iter().map(|&n| Task::Cpu { kernel: job.kernel, n });
+        let tasks = job.numbers.iter().map(|&n| Task::Cpu {
+            kernel: job.kernel,
+            n,
+        });
         let outputs = pool.map(tasks.collect())?;
         pool.shutdown()?;
         let outputs = outputs
@@ -90,7 +93,10 @@ impl ProcessPool {
     pub fn start(size: usize, init: &WorkerInit) -> anyhow::Result<ProcessPool> {
         let exe = std::env::current_exe().context("finding concbench's own executable")?;
         let (sender, events) = mpsc::channel();
-        let mut pool = ProcessPool { workers: Vec::with_capacity(size), events };
+        let mut pool = ProcessPool {
+            workers: Vec::with_capacity(size),
+            events,
+        };
         for index in 0..size {
             let mut child = Command::new(&exe)
                 .arg("worker")
@@ -117,7 +123,11 @@ impl ProcessPool {
                     }
                 }
             });
-            pool.workers.push(Worker { child, stdin, reader: Some(reader) });
+            pool.workers.push(Worker {
+                child,
+                stdin,
+                reader: Some(reader),
+            });
             pool.send(index, &Request::Init { init: init.clone() })?;
         }
         for _ in 0..size {
@@ -152,8 +162,16 @@ impl ProcessPool {
         let mut pending = tasks.into_iter().enumerate();
         let mut in_flight = 0usize;
         for index in 0..self.workers.len() {
-            let Some((id, task)) = pending.next() else { break };
-            self.send(index, &Request::Task { id: id as u64, task })?;
+            let Some((id, task)) = pending.next() else {
+                break;
+            };
+            self.send(
+                index,
+                &Request::Task {
+                    id: id as u64,
+                    task,
+                },
+            )?;
             in_flight += 1;
         }
         while in_flight > 0 {
@@ -168,11 +186,20 @@ impl ProcessPool {
             *slot = Some(output);
             in_flight -= 1;
             if let Some((id, task)) = pending.next() {
-                self.send(index, &Request::Task { id: id as u64, task })?;
+                self.send(
+                    index,
+                    &Request::Task {
+                        id: id as u64,
+                        task,
+                    },
+                )?;
                 in_flight += 1;
             }
         }
-        Ok(outputs.into_iter().map(|o| o.expect("every task answered")).collect())
+        Ok(outputs
+            .into_iter()
+            .map(|o| o.expect("every task answered"))
+            .collect())
     }
 
     /// Tells every worker to exit, then waits for each; a worker that exits with an

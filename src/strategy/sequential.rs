@@ -14,7 +14,10 @@ pub struct Sequential;
 impl Model for Sequential {
     fn run_cpu(&self, job: &CpuJob, _workers: usize) -> anyhow::Result<ModelRun<u128>> {
         let outputs = job.numbers.iter().map(|&n| job.kernel.run(n)).collect();
-        Ok(ModelRun { outputs, setup: Default::default() })
+        Ok(ModelRun {
+            outputs,
+            setup: Default::default(),
+        })
     }
 
     fn run_io(&self, job: &IoJob, _workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
@@ -22,7 +25,11 @@ impl Model for Sequential {
         let client = io::blocking_client(&job.client)?;
         let setup = started.elapsed();
         let max = job.client.max_body_bytes;
-        let outputs = job.urls.iter().map(|url| io::fetch_blocking(&client, url, max)).collect();
+        let outputs = job
+            .urls
+            .iter()
+            .map(|url| io::fetch_blocking(&client, url, max))
+            .collect();
         Ok(ModelRun { outputs, setup })
     }
 }

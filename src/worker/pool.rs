@@ -9,7 +9,9 @@ use std::io::{BufReader, BufWriter};
 
 use anyhow::bail;
 
-use super::protocol::{Request, Response, Task, TaskOutput, WorkerInit, read_message, write_message};
+use super::protocol::{
+    Request, Response, Task, TaskOutput, WorkerInit, read_message, write_message,
+};
 use crate::workload::io;
 
 /// Runs the worker loop on this process's stdin and stdout.
@@ -22,26 +24,44 @@ pub fn run() -> anyhow::Result<()> {
     let mut max_body = 0;
     while let Some(request) = read_message::<_, Request>(&mut input, &mut line)? {
         let response = match request {
-            Request::Init { init: WorkerInit::Cpu } => Response::Ready,
-            Request::Init { init: WorkerInit::Io(settings) } => {
+            Request::Init {
+                init: WorkerInit::Cpu,
+            } => Response::Ready,
+            Request::Init {
+                init: WorkerInit::Io(settings),
+            } => {
                 max_body = settings.max_body_bytes;
                 match io::blocking_client(&settings) {
                     Ok(built) => {
                         client = Some(built);
                         Response::Ready
                     }
-                    Err(e) => Response::Failed { message: format!("{e:#}") },
+                    Err(e) => Response::Failed {
+                        message: format!("{e:#}"),
+                    },
                 }
             }
-            Request::Task { id, task: Task::Cpu { kernel, n } } => {
-                Response::Done { id, output: TaskOutput::Cpu(kernel.run(n)) }
-            }
-            Request::Task { id, task: Task::Fetch { url } } => match &client {
+            Request::Task {
+                id,
+                task: Task::Cpu { kernel, n },
+            } => Response::Done {
+                id,
+                output: TaskOutput::Cpu(kernel.run(n)),
+            },
+            Request::Task {
+                id,
+                task: Task::Fetch { url },
+            } => match &client {
                 Some(client) => {
                     let fetch = io::fetch_blocking(client, &url, max_body);
-                    Response::Done { id, output: TaskOutput::Fetch(fetch) }
+                    Response::Done {
+                        id,
+                        output: TaskOutput::Fetch(fetch),
+                    }
                 }
-                None => Response::Failed { message: "fetch before an io init".into() },
+                None => Response::Failed {
+                    message: "fetch before an io init".into(),
+                },
             },
             Request::Shutdown => return Ok(()),
         };

@@ -128,7 +128,11 @@ mod tests {
             let back: T = read_message(&mut reader, &mut line).unwrap().unwrap();
             assert_eq!(&back, message);
         }
-        assert!(read_message::<_, T>(&mut reader, &mut line).unwrap().is_none());
+        assert!(
+            read_message::<_, T>(&mut reader, &mut line)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -139,22 +143,49 @@ mod tests {
             no_proxy: true,
         };
         round_trip(&[
-            Request::Init { init: WorkerInit::Cpu },
-            Request::Init { init: WorkerInit::Io(settings) },
-            Request::Task { id: 0, task: Task::Cpu { kernel: Kernel::Squares, n: u64::MAX } },
-            Request::Task { id: 7, task: Task::Fetch { url: "http://127.0.0.1:1/\n".into() } },
+            Request::Init {
+                init: WorkerInit::Cpu,
+            },
+            Request::Init {
+                init: WorkerInit::Io(settings),
+            },
+            Request::Task {
+                id: 0,
+                task: Task::Cpu {
+                    kernel: Kernel::Squares,
+                    n: u64::MAX,
+                },
+            },
+            Request::Task {
+                id: 7,
+                task: Task::Fetch {
+                    url: "http://127.0.0.1:1/\n".into(),
+                },
+            },
             Request::Shutdown,
         ]);
     }
 
     #[test]
     fn responses_round_trip_with_full_u128() {
-        let fetch = Fetch { bytes: 10_240, latency_s: 0.051, failure: Some(FailureKind::Status) };
+        let fetch = Fetch {
+            bytes: 10_240,
+            latency_s: 0.051,
+            failure: Some(FailureKind::Status),
+        };
         round_trip(&[
             Response::Ready,
-            Response::Done { id: 3, output: TaskOutput::Cpu(u128::MAX) },
-            Response::Done { id: 4, output: TaskOutput::Fetch(fetch) },
-            Response::Failed { message: "no such kernel".into() },
+            Response::Done {
+                id: 3,
+                output: TaskOutput::Cpu(u128::MAX),
+            },
+            Response::Done {
+                id: 4,
+                output: TaskOutput::Fetch(fetch),
+            },
+            Response::Failed {
+                message: "no such kernel".into(),
+            },
         ]);
     }
 
@@ -163,7 +194,10 @@ mod tests {
         let spec = RunSpec {
             strategy: Strategy::Processes,
             workers: 2,
-            job: Job::Cpu(CpuJob { kernel: Kernel::Fib, numbers: vec![35, 35] }),
+            job: Job::Cpu(CpuJob {
+                kernel: Kernel::Fib,
+                numbers: vec![35, 35],
+            }),
         };
         round_trip(&[spec]);
         let sample = RunSample {

@@ -108,7 +108,11 @@ mod tests {
     #[test]
     fn kernel_matches_closed_form() {
         for n in [0, 1, 2, 3, 10, 1000, 12_345] {
-            assert_eq!(Some(sum_of_squares(n)), expected_sum_of_squares(n), "n = {n}");
+            assert_eq!(
+                Some(sum_of_squares(n)),
+                expected_sum_of_squares(n),
+                "n = {n}"
+            );
         }
         assert_eq!(expected_sum_of_squares(4), Some(14)); // 0 + 1 + 4 + 9
     }
@@ -119,7 +123,11 @@ mod tests {
         let (mut lo, mut hi) = (1u64, u64::MAX);
         while lo + 1 < hi {
             let mid = lo + (hi - lo) / 2;
-            if expected_sum_of_squares(mid).is_some() { lo = mid } else { hi = mid }
+            if expected_sum_of_squares(mid).is_some() {
+                lo = mid
+            } else {
+                hi = mid
+            }
         }
         assert!(expected_sum_of_squares(lo).is_some());
         assert!(expected_sum_of_squares(lo + 1).is_none());

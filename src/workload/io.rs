@@ -85,11 +85,19 @@ pub struct Fetch {
 
 impl Fetch {
     fn ok(bytes: u64, started: Instant) -> Fetch {
-        Fetch { bytes, latency_s: started.elapsed().as_secs_f64(), failure: None }
+        Fetch {
+            bytes,
+            latency_s: started.elapsed().as_secs_f64(),
+            failure: None,
+        }
     }
 
     fn failed(kind: FailureKind, started: Instant) -> Fetch {
-        Fetch { bytes: 0, latency_s: started.elapsed().as_secs_f64(), failure: Some(kind) }
+        Fetch {
+            bytes: 0,
+            latency_s: started.elapsed().as_secs_f64(),
+            failure: Some(kind),
+        }
     }
 }
 
@@ -137,7 +145,10 @@ pub fn fetch_blocking(client: &reqwest::blocking::Client, url: &str, max_body: u
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                let kind = match e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()) {
+                let kind = match e
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                {
                     Some(inner) => FailureKind::of(inner),
                     None if e.kind() == std::io::ErrorKind::TimedOut => FailureKind::Timeout,
                     None => FailureKind::Other,
@@ -212,12 +223,14 @@ pub fn parse_sites(text: &str) -> Result<Vec<String>, String> {
 /// True when every URL points at a loopback address (127.0.0.0/8, ::1, localhost).
 pub fn all_loopback(urls: &[String]) -> bool {
     urls.iter().all(|url| {
-        reqwest::Url::parse(url).ok().is_some_and(|url| match url.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            None => false,
-        })
+        reqwest::Url::parse(url)
+            .ok()
+            .is_some_and(|url| match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            })
     })
 }
 
@@ -235,7 +248,10 @@ mod tests {
         let text = "# classic\n\nhttps://www.jython.org\n  http://olympus.realpython.org/dice  \n";
         assert_eq!(
             parse_sites(text).unwrap(),
-            vec!["https://www.jython.org", "http://olympus.realpython.org/dice"]
+            vec![
+                "https://www.jython.org",
+                "http://olympus.realpython.org/dice"
+            ]
         );
     }
 
@@ -244,14 +260,23 @@ mod tests {
         let err = parse_sites("http://ok.example\n\nnot a url\n").unwrap_err();
         assert!(err.starts_with("3: 'not a url'"), "{err}");
         let err = parse_sites("ftp://files.example/x\n").unwrap_err();
-        assert!(err.starts_with("1: 'ftp://files.example/x' is not an http"), "{err}");
+        assert!(
+            err.starts_with("1: 'ftp://files.example/x' is not an http"),
+            "{err}"
+        );
         assert!(parse_sites("# only a comment\n").is_err());
     }
 
     #[test]
     fn loopback_detection() {
-        assert!(all_loopback(&["http://127.0.0.1:8080/".into(), "http://localhost/x".into()]));
+        assert!(all_loopback(&[
+            "http://127.0.0.1:8080/".into(),
+            "http://localhost/x".into()
+        ]));
         assert!(all_loopback(&["http://[::1]:80/".into()]));
-        assert!(!all_loopback(&["http://127.0.0.1/".into(), "https://example.org/".into()]));
+        assert!(!all_loopback(&[
+            "http://127.0.0.1/".into(),
+            "https://example.org/".into()
+        ]));
     }
 }

@@ -16,7 +16,11 @@ pub fn concbench(args: &[&str]) -> Output {
 
 /// Runs concbench with `args` in `dir`.
 pub fn concbench_in(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(BIN).args(args).current_dir(dir).output().expect("concbench runs")
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("concbench runs")
 }
 
 pub fn stdout(output: &Output) -> String {

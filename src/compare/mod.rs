@@ -11,48 +11,70 @@
 //!
 //! # The verdict rule
 //!
-//! With `max_regression` (default 10 %) and `significance` (default 0.05):
+//! With `max_regression` (the slowdown tolerated, default 10 %) and `significance`
+//! (default 0.05):
 //!
 //! | verdict | when |
 //! |---|---|
-//! | **slower** (a regression, exit 3) | `change > max_regression` and `p < significance` and the interval's low end > 0 |
-//! | faster | `change < -max_regression` and `p < significance` and the interval's high end < 0 |
-//! | unchanged | the interval lies within ±`max_regression` |
+//! | **slower** (a regression: exit 3) | the whole interval lies above `+max_regression`, and `p < significance` |
+//! | faster | the whole interval lies below `-max_regression`, and `p < significance` |
+//! | unchanged | the whole interval lies within ±`max_regression` |
 //! | inconclusive | anything else, or fewer than 2 runs on a side |
 //!
-//! Why this rule. Three conditions must agree before a build fails, and each guards
-//! against a different way of crying wolf:
+//! In words: the build fails only when the data show, at 95 % confidence, that the
+//! slowdown is *larger than the tolerance*, and the rank test agrees that the runs
+//! moved. This is criterion.rs's rule ("regressed" when the interval clears the noise
+//! threshold), with a rank test in place of its t-test.
 //!
-//! 1. *Magnitude* (`change > max_regression`). Runs inside one invocation share the
-//!    machine's state at that moment, so no test on them can see the drift between two
-//!    invocations on a shared runner (a neighbour's load, a colder CPU): two reruns of
-//!    one build are routinely "significantly" different by a few percent. Only the
-//!    tolerance absorbs that drift, so the tolerance is on the best estimate, not on
-//!    an interval edge that shrinks with more runs.
-//! 2. *Rank test* (`p < significance`). The median can move past the tolerance by
-//!    chance when the runs are few and noisy; the rank test asks whether the runs as a
-//!    whole moved, and one preempted run moves it by one rank. It is exact for small
-//!    runs: 3 runs a side can never reach 0.05, so such a gate can never fail, and
-//!    says so (inconclusive) instead of guessing.
-//! 3. *Interval* (low end > 0). The rank test sees any shift in distribution; the
-//!    interval confirms the shift is in the median, in the slower direction.
+//! ## Why not "point estimate above the tolerance and significant"
 //!
-//! The property that matters on a noisy runner: more noise makes the rank test and
-//! the interval weaker, so noise turns verdicts into *inconclusive*, never into
-//! *slower*. The rule is checked by a simulation in this module's tests (a short job:
-//! 5 % noise per run, 10 % of runs preempted by up to +100 %, and 2 % drift between
-//! invocations): 20 identical reruns compared pairwise (190 pairs) give no false
-//! regression, and with 10 runs a side a 15 % slowdown is caught every time at the
-//! default tolerance. A slowdown *equal* to the tolerance is on the boundary and
-//! is caught about half the time by construction; to catch 10 % reliably, set
-//! `--max-regression 5%` (in the simulation that catches 10 % in nearly every trial
-//! and still gives no false regression).
+//! That simpler rule (change > max, p < 0.05, interval above 0) was the first
+//! candidate. It cries wolf, for two reasons a significance test cannot fix:
+//!
+//! - *Noise within a run.* With no change at all, p < 0.05 happens in 5 % of
+//!   comparisons by definition, and with 5–10 % spread per run the median of 10 runs
+//!   also moves past 10 % by chance often enough. 20 identical reruns compared
+//!   pairwise gave it 4 to 10 false regressions out of 190 pairs on average, up to 23.
+//! - *Drift between invocations.* The runs of one invocation share the machine's
+//!   state (a neighbour's load, clock speed), so two reruns of one build differ
+//!   "significantly" by a few percent; no test on within-run samples can see that.
+//!   Only the tolerance absorbs it, and more runs do not help.
+//!
+//! Requiring the interval's *low end* to clear the tolerance handles both: more noise
+//! widens the interval, so noise turns verdicts into *inconclusive*, never into
+//! *slower*. The cost is power near the boundary: a slowdown equal to the tolerance
+//! is flagged rarely (it is not shown to be *larger* than the tolerance), one well
+//! past it reliably. An inconclusive row whose best estimate is past the tolerance is
+//! reported as a warning, so it is seen rather than silently passed.
+//!
+//! ## What the rule does, measured
+//!
+//! A simulated 50 ms job: lognormal spread per run of 2, 5 or 10 %, 2 % drift between
+//! invocations, and with or without 1 run in 10 preempted by up to +100 %. Default
+//! thresholds, 10 runs a side. `verdict_rule_sweep` in the tests prints the full table;
+//! the first two claims are also asserted by fast tests.
+//!
+//! - 20 identical reruns compared pairwise (190 pairs): 0 false regressions on
+//!   average at 2 and 5 % spread, 0.1–0.2 at 10 % (never more than 2 in a batch).
+//! - A 30 % slowdown is caught in 86–100 % of trials without preemption and 73–90 %
+//!   with it; a 20 % one in 99 / 85 / 41 % of trials at 2 / 5 / 10 % spread (20 runs:
+//!   99 / 93 / 57 %).
+//! - A 10 % slowdown, at the 10 % tolerance, is caught in 4–25 %: it is on the
+//!   boundary. To catch it, lower the tolerance: at `--max-regression 5%` with 1 %
+//!   drift it is caught in 94 % of trials at 2 % spread with no false regression in
+//!   190 pairs (43 % at 5 % spread). A tolerance close to the drift cries wolf again
+//!   (5 % with 2 % drift: up to 3.4 false regressions per 190 pairs on average), so
+//!   before lowering it compare a few reruns of one build and keep the tolerance well
+//!   above the changes they show.
+//!
+//! The rank test is exact for small runs: with 3 runs a side no ordering reaches
+//! p < 0.05, so such a gate can never fail, and says so (inconclusive) instead of
+//! guessing; 5 runs a side is the practical minimum, 10 is better.
 //!
 //! *Unchanged* needs only the interval: a real change of 3 % (significant, but inside
-//! the tolerance) is unchanged for the purpose of a gate. *Inconclusive* is not a
-//! failure; it says the runs were too few or too noisy to rule a regression out.
+//! the tolerance) is unchanged for the purpose of a gate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::bail;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -60,9 +82,8 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::output::format;
-use crate::report::{CpuSettings, IoSettings, Report, ResultRow};
+use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow};
 use crate::significance::{mann_whitney_p, outliers, ratio_ci};
-use crate::stats::median;
 use crate::strategy::Strategy;
 use crate::workload::Workload;
 
@@ -126,7 +147,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Thresholds {
-        Thresholds { max_regression: 0.10, significance: 0.05 }
+        Thresholds {
+            max_regression: 0.10,
+            significance: 0.05,
+        }
     }
 }
 
@@ -145,14 +169,24 @@ type Key = (Workload, Strategy, usize);
 /// only one is a warning. Errors when the workload settings differ, or when the
 /// reports share nothing to compare: a gate that compared nothing must not pass.
 /// Different machines are a warning.
-pub fn compare(baseline: &Report, current: &Report, thresholds: Thresholds) -> anyhow::Result<Outcome> {
+pub fn compare(
+    baseline: &Report,
+    current: &Report,
+    thresholds: Thresholds,
+) -> anyhow::Result<Outcome> {
     check_settings(baseline, current)?;
-    let mut warnings = machine_warnings(baseline, current).into_iter().collect::<Vec<_>>();
+    let mut warnings = machine_warning(baseline, current)
+        .into_iter()
+        .collect::<Vec<_>>();
 
     let key = |row: &ResultRow| -> Key { (row.workload, row.strategy, row.workers) };
-    let baseline_rows: BTreeMap<Key, &ResultRow> =
-        baseline.results.iter().rev().map(|row| (key(row), row)).collect();
-    let current_keys: BTreeMap<Key, ()> = current.results.iter().map(|row| (key(row), ())).collect();
+    let baseline_rows: BTreeMap<Key, &ResultRow> = baseline
+        .results
+        .iter()
+        .rev()
+        .map(|row| (key(row), row))
+        .collect();
+    let current_keys: BTreeSet<Key> = current.results.iter().map(key).collect();
 
     let mut comparisons = Vec::new();
     for row in &current.results {
@@ -160,19 +194,35 @@ pub fn compare(baseline: &Report, current: &Report, thresholds: Thresholds) -> a
             Some(base) => {
                 warnings.extend(outlier_warning("baseline", base));
                 warnings.extend(outlier_warning("current", row));
-                comparisons.push(compare_rows(base, row, thresholds));
+                let comparison = compare_rows(base, row, thresholds);
+                warnings.extend(looks_slower_warning(&comparison, thresholds));
+                comparisons.push(comparison);
             }
-            None => warnings.push(format!("{} is only in the current report; not compared", describe(row))),
+            None => warnings.push(format!(
+                "{} is only in the current report; not compared",
+                describe(row)
+            )),
         }
     }
-    for row in baseline.results.iter().filter(|row| !current_keys.contains_key(&key(row))) {
-        warnings.push(format!("{} is only in the baseline; not compared", describe(row)));
+    for row in baseline
+        .results
+        .iter()
+        .filter(|row| !current_keys.contains(&key(row)))
+    {
+        warnings.push(format!(
+            "{} is only in the baseline; not compared",
+            describe(row)
+        ));
     }
     if comparisons.is_empty() {
         bail!("the reports share no (workload, model, workers) row; nothing to compare");
     }
     let regressions = comparisons.iter().filter(|c| c.regression).count();
-    Ok(Outcome { comparisons, warnings, regressions })
+    Ok(Outcome {
+        comparisons,
+        warnings,
+        regressions,
+    })
 }
 
 /// One row against its baseline, by the rule in the module docs.
@@ -206,9 +256,9 @@ fn compare_rows(baseline: &ResultRow, current: &ResultRow, thresholds: Threshold
 fn verdict(change: f64, (low, high): (f64, f64), p_value: f64, thresholds: Thresholds) -> Verdict {
     let max = thresholds.max_regression;
     let significant = p_value < thresholds.significance;
-    if significant && change > max && low > 0.0 {
+    if significant && change > max && low > max {
         Verdict::Slower
-    } else if significant && change < -max && high < 0.0 {
+    } else if significant && change < -max && high < -max {
         Verdict::Faster
     } else if low >= -max && high <= max {
         Verdict::Unchanged
@@ -223,7 +273,12 @@ fn verdict(change: f64, (low, high): (f64, f64), p_value: f64, thresholds: Thres
 fn check_settings(baseline: &Report, current: &Report) -> anyhow::Result<()> {
     let (b, c) = (&baseline.config, &current.config);
     if let (Some(b), Some(c)) = (&b.cpu, &c.cpu) {
-        let CpuSettings { runs: _, kernel, numbers, workers } = b;
+        let CpuSettings {
+            runs: _,
+            kernel,
+            numbers,
+            workers,
+        } = b;
         let differing: Vec<&str> = [
             ("kernel", *kernel != c.kernel),
             ("numbers", *numbers != c.numbers),
@@ -278,24 +333,32 @@ fn settings_differ(workload: &str, differing: &[&str]) -> anyhow::Result<()> {
     if differing.is_empty() {
         return Ok(());
     }
-    let verb = if differing.len() == 1 { "differs" } else { "differ" };
+    let verb = if differing.len() == 1 {
+        "differs"
+    } else {
+        "differ"
+    };
     bail!(
         "the reports were measured with different {workload} settings ({} {verb}); compare only like with like",
         differing.join(", ")
     )
 }
 
-fn workloads(config: &crate::report::ReportConfig) -> String {
+fn workloads(config: &ReportConfig) -> String {
     let names: Vec<&str> = [("cpu", config.cpu.is_some()), ("io", config.io.is_some())]
         .into_iter()
         .filter_map(|(name, present)| present.then_some(name))
         .collect();
-    if names.is_empty() { "none".to_string() } else { names.join(" and ") }
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(" and ")
+    }
 }
 
 /// A warning when the reports come from different machines: the change may be the
 /// machine's. Only fields both reports know are compared.
-fn machine_warnings(baseline: &Report, current: &Report) -> Option<String> {
+fn machine_warning(baseline: &Report, current: &Report) -> Option<String> {
     let (b, c) = (&baseline.machine, &current.machine);
     let mut differences = Vec::new();
     let mut known = |name: &str, b: &Option<String>, c: &Option<String>| {
@@ -308,7 +371,10 @@ fn machine_warnings(baseline: &Report, current: &Report) -> Option<String> {
     known("host", &b.hostname, &c.hostname);
     known("CPU", &b.cpu_model, &c.cpu_model);
     if b.usable_parallelism != c.usable_parallelism {
-        differences.push(format!("usable CPUs {} vs {}", b.usable_parallelism, c.usable_parallelism));
+        differences.push(format!(
+            "usable CPUs {} vs {}",
+            b.usable_parallelism, c.usable_parallelism
+        ));
     }
     (!differences.is_empty()).then(|| {
         format!(
@@ -324,17 +390,38 @@ fn outlier_warning(side: &str, row: &ResultRow) -> Option<String> {
     let found = outliers(&row.wall_s.samples);
     (!found.is_empty()).then(|| {
         format!(
-            "{}: {} of {} {side} runs are outliers (the median {} is robust to them; was the machine busy?)",
+            "{}: {} of {} {side} runs are outliers (the median is robust to them; was the machine busy?)",
             describe(row),
             found.len(),
             row.wall_s.samples.len(),
-            format::seconds(median(&row.wall_s.samples)),
+        )
+    })
+}
+
+/// A warning for a row that is not a regression only because the runs cannot show
+/// it: its best estimate is past the tolerance, its interval is not.
+fn looks_slower_warning(c: &Comparison, thresholds: Thresholds) -> Option<String> {
+    (c.verdict == Verdict::Inconclusive && c.change > thresholds.max_regression).then(|| {
+        format!(
+            "{} looks {:.1} % slower, but its runs are too few or too noisy to show it \
+             (95 % interval {} … {}, p = {}); more --runs would settle it",
+            describe_key(&c.workload, &c.strategy, c.workers),
+            c.change * 100.0,
+            signed_percent(c.change_ci.0),
+            signed_percent(c.change_ci.1),
+            p_value(c.p_value)
         )
     })
 }
 
 fn describe(row: &ResultRow) -> String {
-    format!("{} {} with {} workers", row.workload.name(), row.strategy.name(), row.workers)
+    describe_key(row.workload.name(), row.strategy.name(), row.workers)
+}
+
+/// `cpu threads, 4 workers`.
+fn describe_key(workload: &str, strategy: &str, workers: usize) -> String {
+    let plural = if workers == 1 { "" } else { "s" };
+    format!("{workload} {strategy}, {workers} worker{plural}")
 }
 
 /// Parses "10%", "10 %" or "0.1" into 0.10. A bare number must be a fraction (at most
@@ -349,12 +436,18 @@ pub fn parse_fraction(text: &str) -> Result<f64, String> {
         .parse()
         .map_err(|_| format!("'{text}' is not a fraction (expected e.g. 10% or 0.1)"))?;
     if !value.is_finite() || value < 0.0 {
-        return Err(format!("'{text}' must be a non-negative fraction (e.g. 10% or 0.1)"));
+        return Err(format!(
+            "'{text}' must be a non-negative fraction (e.g. 10% or 0.1)"
+        ));
     }
     if percent {
         Ok(value / 100.0)
     } else if value > 1.0 {
-        Err(format!("'{text}' is read as a fraction ({} %); write {text}% or {}", value * 100.0, value / 100.0))
+        Err(format!(
+            "'{text}' is read as a fraction ({} %); write {text}% or {}",
+            value * 100.0,
+            value / 100.0
+        ))
     } else {
         Ok(value)
     }
@@ -363,7 +456,9 @@ pub fn parse_fraction(text: &str) -> Result<f64, String> {
 /// The comparisons as a table: one row per model, change with its interval, p, verdict.
 pub fn render(outcome: &Outcome) -> String {
     let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
     table.set_header(vec![
         "model",
         "workload",
@@ -381,9 +476,13 @@ pub fn render(outcome: &Outcome) -> String {
             c.workers.to_string(),
             format::seconds(c.baseline_median_s),
             format::seconds(c.current_median_s),
-            format!("{} ({} … {})", signed_percent(c.change), signed_percent(c.change_ci.0), signed_percent(c.change_ci.1)),
+            change_with_interval(c),
             p_value(c.p_value),
-            if c.regression { "SLOWER".to_string() } else { c.verdict.name().to_string() },
+            if c.regression {
+                "SLOWER".to_string()
+            } else {
+                c.verdict.name().to_string()
+            },
         ]);
     }
     for column in 2..table.column_count() - 1 {
@@ -394,111 +493,37 @@ pub fn render(outcome: &Outcome) -> String {
     table.to_string()
 }
 
+/// `+12.3 % (+8.1 … +16.0)`: the change and its interval, in percent; the change
+/// alone when there is no interval.
+fn change_with_interval(c: &Comparison) -> String {
+    let (low, high) = c.change_ci;
+    if !(low.is_finite() && high.is_finite()) {
+        return signed_percent(c.change);
+    }
+    format!(
+        "{} ({:+.1} … {:+.1})",
+        signed_percent(c.change),
+        low * 100.0,
+        high * 100.0
+    )
+}
+
 /// `+12.3 %`, `-4.0 %`, or `-` for NaN.
 fn signed_percent(value: f64) -> String {
-    if value.is_finite() { format!("{:+.1} %", value * 100.0) } else { "-".to_string() }
+    if value.is_finite() {
+        format!("{:+.1} %", value * 100.0)
+    } else {
+        "-".to_string()
+    }
 }
 
 fn p_value(p: f64) -> String {
-    if p < 0.001 { "<0.001".to_string() } else { format!("{p:.3}") }
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::machine::Machine;
-    use crate::report::{ReportConfig, SCHEMA_VERSION};
-    use crate::significance::SplitMix64;
-    use crate::stats::Summary;
-
-    fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
-        let summary = Summary::of(samples).unwrap();
-        ResultRow {
-            workload: Workload::Cpu,
-            strategy,
-            workers: strategy.workers(4),
-            runs: samples.len(),
-            wall_s: summary.clone(),
-            setup_s: summary.clone(),
-            cpu_s: summary,
-            peak_rss_bytes: 1 << 20,
-            speedup: None,
-            median_ci95_s: [0.0, 0.0],
-            efficiency: None,
-            speedup_ci95: None,
-            outliers: Vec::new(),
-            cv: 0.0,
-            verified: true,
-            checksum: "1".to_string(),
-            io: None,
-        }
-    }
-
-    /// Standard normal by Box–Muller.
-    fn normal(rng: &mut SplitMix64) -> f64 {
-        let u = 1.0 - rng.next_f64();
-        let v = rng.next_f64();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-
-    #[derive(Clone, Copy, Debug)]
-    struct Noise { per_run: f64, drift: f64, spike: f64 }
-
-    fn invocation(rng: &mut SplitMix64, runs: usize, factor: f64, noise: Noise) -> Vec<f64> {
-        let drift = (noise.drift * normal(rng)).exp();
-        (0..runs)
-            .map(|_| {
-                let mut t = 0.05 * factor * drift * (noise.per_run * normal(rng)).exp();
-                if rng.next_f64() < noise.spike {
-                    t *= 1.0 + rng.next_f64();
-                }
-                t
-            })
-            .collect()
-    }
-
-    #[test]
-    #[ignore]
-    fn debug_power() {
-        let noise = Noise { per_run: 0.03, drift: 0.0, spike: 0.1 };
-        let th = Thresholds::default();
-        let mut rng = SplitMix64::new(7);
-        for _ in 0..200 {
-            let b = row(Strategy::Threads, &invocation(&mut rng, 10, 1.0, noise));
-            let c = row(Strategy::Threads, &invocation(&mut rng, 10, 1.3, noise));
-            let r = compare_rows(&b, &c, th);
-            if !r.regression { println!("{r:?}\n  {:?}\n  {:?}", b.wall_s.samples, c.wall_s.samples); }
-        }
-    }
-
-    #[test]
-    #[ignore]
-    fn explore() {
-        for &(per_run, drift) in &[(0.03, 0.0), (0.05, 0.0), (0.05, 0.02), (0.05, 0.03), (0.10, 0.02), (0.15, 0.03), (0.02, 0.03)] {
-            let noise = Noise { per_run, drift, spike: 0.1 };
-            for &max in &[0.10, 0.05] {
-                let th = Thresholds { max_regression: max, significance: 0.05 };
-                // false alarms: 20 reruns pairwise, over 5 independent batches
-                let mut fa = Vec::new();
-                for batch in 0..5 {
-                    let mut rng = SplitMix64::new(100 + batch);
-                    let reruns: Vec<ResultRow> = (0..20).map(|_| row(Strategy::Threads, &invocation(&mut rng, 10, 1.0, noise))).collect();
-                    let mut n = 0;
-                    for i in 0..20 { for j in 0..20 { if i != j && compare_rows(&reruns[i], &reruns[j], th).regression { n += 1; } } }
-                    fa.push(n);
-                }
-                let mut power = Vec::new();
-                for &slow in &[1.05, 1.10, 1.15, 1.20, 1.30] {
-                    let mut rng = SplitMix64::new(7);
-                    let hits = (0..200).filter(|_| {
-                        let b = row(Strategy::Threads, &invocation(&mut rng, 10, 1.0, noise));
-                        let c = row(Strategy::Threads, &invocation(&mut rng, 10, slow, noise));
-                        compare_rows(&b, &c, th).regression
-                    }).count();
-                    power.push(hits as f64 / 200.0);
-                }
-                println!("{noise:?} max {max}: false (ordered 380 pairs x5) {fa:?}; power 5/10/15/20/30% {power:?}");
-            }
-        }
-    }
-}
+mod tests;
