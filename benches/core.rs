@@ -75,7 +75,7 @@ fn kernel_linearity() {
 }
 
 fn efficiency() {
-    let start = if quick() { "2000000" } else { "60000000" };
+    let start = if quick() { "2000000" } else { "80000000" };
     let runs = if quick() { "2" } else { "7" };
     println!("\n## 2. parallel efficiency at 2 workers (20 numbers from {start}, {runs} runs)");
     let report = concbench_json(&[
