@@ -71,13 +71,17 @@ start_server() { # latency in microseconds -> URL on stdout
 }
 base_url=$(start_server $((LATENCY_MS * 1000)))
 slow_url=$(start_server $((LATENCY_MS * 1100)))
-echo "$base_url" >"$work/base.txt"
-echo "$slow_url" >"$work/slow.txt"
+# The same file name on both sides, so the two reports' settings are identical;
+# only the server behind the URL differs.
+mkdir -p "$work/base" "$work/slow"
+echo "$base_url" >"$work/base/sites.txt"
+echo "$slow_url" >"$work/slow/sites.txt"
 caught=0
 for i in $(seq 1 "$RERUNS"); do
     for side in base slow; do
-        "$CONCBENCH" io --sites "$work/$side.txt" --repeat 40 --strategy sequential,threads,async \
-            --runs 10 --warmup 1 --output "$work/io-$side-$i.json" >/dev/null 2>&1
+        (cd "$work/$side" && "$CONCBENCH" io --sites sites.txt --repeat 40 \
+            --strategy sequential,threads,async --runs 10 --warmup 1 \
+            --output "$work/io-$side-$i.json" >/dev/null 2>&1)
     done
     caught=$((caught + $(regressed "$work/io-base-$i.json" "$work/io-slow-$i.json")))
 done

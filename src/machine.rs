@@ -64,6 +64,26 @@ impl Machine {
     }
 }
 
+#[cfg(test)]
+impl Machine {
+    /// A fixed machine for tests of reports.
+    pub fn fixture() -> Machine {
+        Machine {
+            hostname: Some("runner-1".to_string()),
+            cpu_model: Some("Test CPU".to_string()),
+            logical_cpus: 4,
+            usable_parallelism: 4,
+            memory_bytes: Some(8 << 30),
+            os: "linux".to_string(),
+            arch: "x86_64".to_string(),
+            kernel: Some("6.1.0".to_string()),
+            load_average: Some(0.1),
+            concbench_version: "0.1.0".to_string(),
+            git_commit: None,
+        }
+    }
+}
+
 /// The cgroup v2 CPU quota, rounded up to whole CPUs (`cpu.max` = "quota period").
 fn cgroup_cpu_limit() -> Option<usize> {
     let text = std::fs::read_to_string("/sys/fs/cgroup/cpu.max").ok()?;

@@ -34,19 +34,7 @@ fn report(rows: &[(Strategy, Vec<f64>)]) -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
         created_at: "2025-01-01T00:00:00Z".to_string(),
-        machine: Machine {
-            hostname: Some("runner-1".to_string()),
-            cpu_model: Some("Test CPU".to_string()),
-            logical_cpus: 4,
-            usable_parallelism: 4,
-            memory_bytes: Some(8 << 30),
-            os: "linux".to_string(),
-            arch: "x86_64".to_string(),
-            kernel: Some("6.1.0".to_string()),
-            load_average: Some(0.1),
-            concbench_version: "0.1.0".to_string(),
-            git_commit: None,
-        },
+        machine: Machine::fixture(),
         config: ReportConfig {
             warmup: 1,
             strategies: rows.iter().map(|(s, _)| *s).collect(),

@@ -88,19 +88,7 @@ fn report() -> Report {
     Report {
         schema_version: SCHEMA_VERSION,
         created_at: "2026-01-02T03:04:05Z".to_string(),
-        machine: Machine {
-            hostname: Some("bench-box".to_string()),
-            cpu_model: Some("Test CPU @ 3.00GHz".to_string()),
-            logical_cpus: 8,
-            usable_parallelism: 4,
-            memory_bytes: Some(16 << 30),
-            os: "linux".to_string(),
-            arch: "x86_64".to_string(),
-            kernel: Some("6.1.0".to_string()),
-            load_average: Some(0.5),
-            concbench_version: "0.1.0".to_string(),
-            git_commit: None,
-        },
+        machine: Machine::fixture(),
         config: ReportConfig {
             warmup: 1,
             strategies: vec![Strategy::Sequential, Strategy::Threads, Strategy::Async],

@@ -32,41 +32,50 @@ pub struct Processes;
 
 impl Model for Processes {
     fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>> {
-        let started = Instant::now();
-        let mut pool = ProcessPool::start(workers, &WorkerInit::Cpu)?;
-        let setup = started.elapsed();
-        let tasks = job.numbers.iter().map(|&n| Task::Cpu {
-            kernel: job.kernel,
-            n,
-        });
-        let outputs = pool.map(tasks.collect())?;
-        pool.shutdown()?;
-        let outputs = outputs
-            .into_iter()
-            .map(|output| match output {
-                TaskOutput::Cpu(value) => Ok(value),
-                other => Err(anyhow!("a worker answered a cpu task with {other:?}")),
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(ModelRun { outputs, setup })
+        let kernel = job.kernel;
+        let tasks = job
+            .numbers
+            .iter()
+            .map(|&n| Task::Cpu { kernel, n })
+            .collect();
+        run_pool(workers, &WorkerInit::Cpu, tasks, |output| match output {
+            TaskOutput::Cpu(value) => Ok(value),
+            other => Err(anyhow!("a worker answered a cpu task with {other:?}")),
+        })
     }
 
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
-        let started = Instant::now();
-        let mut pool = ProcessPool::start(workers, &WorkerInit::Io(job.client.clone()))?;
-        let setup = started.elapsed();
-        let tasks = job.urls.iter().map(|url| Task::Fetch { url: url.clone() });
-        let outputs = pool.map(tasks.collect())?;
-        pool.shutdown()?;
-        let outputs = outputs
-            .into_iter()
-            .map(|output| match output {
-                TaskOutput::Fetch(fetch) => Ok(fetch),
-                other => Err(anyhow!("a worker answered a fetch task with {other:?}")),
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(ModelRun { outputs, setup })
+        let tasks = job
+            .urls
+            .iter()
+            .map(|url| Task::Fetch { url: url.clone() })
+            .collect();
+        let init = WorkerInit::Io(job.client.clone());
+        run_pool(workers, &init, tasks, |output| match output {
+            TaskOutput::Fetch(fetch) => Ok(fetch),
+            other => Err(anyhow!("a worker answered a fetch task with {other:?}")),
+        })
     }
+}
+
+/// Starts a pool (the set-up), maps the tasks over it, shuts it down, and unwraps
+/// each output with `expect`.
+fn run_pool<T>(
+    workers: usize,
+    init: &WorkerInit,
+    tasks: Vec<Task>,
+    expect: impl Fn(TaskOutput) -> anyhow::Result<T>,
+) -> anyhow::Result<ModelRun<T>> {
+    let started = Instant::now();
+    let mut pool = ProcessPool::start(workers, init)?;
+    let setup = started.elapsed();
+    let outputs = pool.map(tasks)?;
+    pool.shutdown()?;
+    let outputs = outputs
+        .into_iter()
+        .map(expect)
+        .collect::<anyhow::Result<_>>()?;
+    Ok(ModelRun { outputs, setup })
 }
 
 /// One worker process and the parent's ends of its pipes.

@@ -119,6 +119,22 @@ pub fn async_client(settings: &ClientSettings) -> anyhow::Result<reqwest::Client
     builder.build().context("building the async HTTP client")
 }
 
+/// Why a response must be refused before its body is read: a non-2xx status, or a
+/// declared length over the cap (a body without one is checked as it streams).
+fn refuse_head(
+    status: reqwest::StatusCode,
+    length: Option<u64>,
+    max_body: u64,
+) -> Option<FailureKind> {
+    if !status.is_success() {
+        Some(FailureKind::Status)
+    } else if length.is_some_and(|len| len > max_body) {
+        Some(FailureKind::BodyTooLarge)
+    } else {
+        None
+    }
+}
+
 /// GET `url` and read the whole body into a scratch buffer, counting bytes.
 pub fn fetch_blocking(client: &reqwest::blocking::Client, url: &str, max_body: u64) -> Fetch {
     let started = Instant::now();
@@ -126,11 +142,8 @@ pub fn fetch_blocking(client: &reqwest::blocking::Client, url: &str, max_body: u
         Ok(response) => response,
         Err(e) => return Fetch::failed(FailureKind::of(&e), started),
     };
-    if !response.status().is_success() {
-        return Fetch::failed(FailureKind::Status, started);
-    }
-    if response.content_length().is_some_and(|len| len > max_body) {
-        return Fetch::failed(FailureKind::BodyTooLarge, started);
+    if let Some(kind) = refuse_head(response.status(), response.content_length(), max_body) {
+        return Fetch::failed(kind, started);
     }
     let mut buffer = [0u8; 16 * 1024];
     let mut total = 0u64;
@@ -166,11 +179,8 @@ pub async fn fetch_async(client: &reqwest::Client, url: &str, max_body: u64) -> 
         Ok(response) => response,
         Err(e) => return Fetch::failed(FailureKind::of(&e), started),
     };
-    if !response.status().is_success() {
-        return Fetch::failed(FailureKind::Status, started);
-    }
-    if response.content_length().is_some_and(|len| len > max_body) {
-        return Fetch::failed(FailureKind::BodyTooLarge, started);
+    if let Some(kind) = refuse_head(response.status(), response.content_length(), max_body) {
+        return Fetch::failed(kind, started);
     }
     let mut total = 0u64;
     loop {
