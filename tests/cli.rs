@@ -127,11 +127,9 @@ fn table_lists_every_model_verified() {
             .unwrap_or_else(|| panic!("{model}: {table}"));
         assert!(line.trim_end_matches(['│', ' ']).ends_with("yes"), "{line}");
     }
-    assert!(
-        stderr(&output).is_empty(),
-        "no progress bar off a terminal: {}",
-        stderr(&output)
-    );
+    // Off a terminal there is no progress bar: stderr holds at most noise warnings.
+    let err = stderr(&output);
+    assert!(err.lines().all(|l| l.starts_with("warning: ")), "{err}");
 }
 
 #[test]

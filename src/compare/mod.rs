@@ -386,14 +386,20 @@ fn machine_warning(baseline: &Report, current: &Report) -> Option<String> {
 
 /// A warning when a row's runs include outliers (modified Z-score > 3.5): the
 /// machine was probably busy during those runs. The verdict is robust to a few.
+/// Only outliers more than 10 % off the median are worth a line: smaller ones are
+/// routine on any machine and the median is robust to them anyway.
 fn outlier_warning(side: &str, row: &ResultRow) -> Option<String> {
-    let found = outliers(&row.wall_s.samples);
-    (!found.is_empty()).then(|| {
+    let samples = &row.wall_s.samples;
+    let middle = crate::stats::median(samples);
+    let far = outliers(samples)
+        .into_iter()
+        .filter(|&i| (samples[i] / middle - 1.0).abs() > 0.10)
+        .count();
+    (far > 0).then(|| {
         format!(
-            "{}: {} of {} {side} runs are outliers (the median is robust to them; was the machine busy?)",
+            "{}: {far} of {} {side} runs are outliers over 10 % off the median (the median is robust to them; was the machine busy?)",
             describe(row),
-            found.len(),
-            row.wall_s.samples.len(),
+            samples.len(),
         )
     })
 }

@@ -219,7 +219,7 @@ fn rows_on_one_side_and_outliers_are_warnings() {
     assert_eq!(
         outcome.warnings,
         vec![
-            "cpu threads, 4 workers: 1 of 10 current runs are outliers (the median is robust to them; was the machine busy?)",
+            "cpu threads, 4 workers: 1 of 10 current runs are outliers over 10 % off the median (the median is robust to them; was the machine busy?)",
             "cpu rayon, 4 workers is only in the current report; not compared",
             "cpu sequential, 1 worker is only in the baseline; not compared",
         ]
