@@ -24,6 +24,7 @@ if [[ -z ${CONCBENCH:-} ]]; then
     cargo build --release --quiet
     CONCBENCH=$repo/target/release/concbench
 fi
+CONCBENCH=$(realpath "$CONCBENCH")
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -31,6 +32,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+fail() {
+    echo "a benchmark run failed:" >&2
+    cat "$work/stderr" >&2
+    exit 1
+}
 
 # Runs `concbench compare A B` and prints 1 when it found a regression (exit 3).
 regressed() {
@@ -48,7 +55,7 @@ echo
 echo "## A. identical reruns of a short cpu job, compared pairwise"
 for i in $(seq 1 "$RERUNS"); do
     "$CONCBENCH" cpu --count 20 --start 300000 --runs 10 --warmup 1 \
-        --output "$work/cpu-$i.json" >/dev/null 2>&1
+        --output "$work/cpu-$i.json" >/dev/null 2>"$work/stderr" || fail
 done
 pairs=0
 false_alarms=0
@@ -62,15 +69,19 @@ echo "false regressions: $false_alarms of $pairs comparisons (target: at most 1)
 
 echo
 echo "## B. target latency raised by 10 %: ${LATENCY_MS} ms -> $((LATENCY_MS * 11 / 10)).$((LATENCY_MS * 11 % 10)) ms"
-start_server() { # latency in microseconds -> URL on stdout
+# Starts `concbench serve` with a latency in microseconds, in this shell (so the
+# EXIT trap can stop it), and sets $url to its address.
+start_server() {
     local fifo=$work/serve-$1
     mkfifo "$fifo"
     "$CONCBENCH" serve --latency "${1}us" --body-bytes 10240 >"$fifo" &
     pids+=($!)
-    head -n 1 "$fifo"
+    read -r url <"$fifo"
 }
-base_url=$(start_server $((LATENCY_MS * 1000)))
-slow_url=$(start_server $((LATENCY_MS * 1100)))
+start_server $((LATENCY_MS * 1000))
+base_url=$url
+start_server $((LATENCY_MS * 1100))
+slow_url=$url
 # The same file name on both sides, so the two reports' settings are identical;
 # only the server behind the URL differs.
 mkdir -p "$work/base" "$work/slow"
@@ -81,7 +92,7 @@ for i in $(seq 1 "$RERUNS"); do
     for side in base slow; do
         (cd "$work/$side" && "$CONCBENCH" io --sites sites.txt --repeat 40 \
             --strategy sequential,threads,async --runs 10 --warmup 1 \
-            --output "$work/io-$side-$i.json" >/dev/null 2>&1)
+            --output "$work/io-$side-$i.json" >/dev/null 2>"$work/stderr") || fail
     done
     caught=$((caught + $(regressed "$work/io-base-$i.json" "$work/io-slow-$i.json")))
 done

@@ -30,6 +30,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         Command::MeasureRun => worker::measure::run(),
         Command::Serve(args) => {
             let config = config::serve(&args)?;
+            if config.exit_with_parent {
+                worker::die_with_parent(libc::SIGTERM);
+            }
             server::run(
                 config.addr,
                 config.settings,

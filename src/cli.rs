@@ -274,6 +274,10 @@ pub struct ServeArgs {
     /// Runtime worker threads [default: available parallelism].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Internal: stop when the process that started this one dies (set by `io`).
+    #[arg(long, hide = true)]
+    pub exit_with_parent: bool,
 }
 
 /// Parses `50ms`, `1.5s`, `200us`, `2m` or a bare `0`.

@@ -104,6 +104,8 @@ pub struct ServeConfig {
     pub explicit_addr: bool,
     pub settings: ServerSettings,
     pub threads: Option<usize>,
+    /// Started by `concbench io` as its target: stop (SIGTERM) when it dies.
+    pub exit_with_parent: bool,
 }
 
 /// Logical CPUs this process may use (cgroup- and affinity-aware), at least 1.
@@ -343,6 +345,7 @@ pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
             body_bytes: args.body_bytes,
         },
         threads: args.threads,
+        exit_with_parent: args.exit_with_parent,
     })
 }
 

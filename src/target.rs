@@ -25,7 +25,7 @@ impl TargetServer {
     pub fn start(settings: ServerSettings) -> anyhow::Result<TargetServer> {
         let exe = std::env::current_exe().context("finding concbench's own executable")?;
         let mut child = Command::new(exe)
-            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--addr", "127.0.0.1:0", "--exit-with-parent"])
             .arg("--latency")
             .arg(format!("{}ns", settings.latency.as_nanos()))
             .arg("--body-bytes")

@@ -85,3 +85,60 @@ fn processes_strategy_leaves_no_worker_behind() {
     assert_eq!(report["results"][0]["verified"], true);
     assert_eq!(processes_tagged(&tag), Vec::<u32>::new());
 }
+
+/// Polls `check` every 10 ms for up to 10 s.
+fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn no_child_outlives_a_killed_concbench() {
+    let tag = format!("killed-{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let mut parent = Command::new(common::BIN)
+        .args([
+            "io",
+            "--strategy",
+            "processes",
+            "--workers",
+            "2",
+            "--requests",
+            "200",
+        ])
+        .args([
+            "--latency",
+            "50ms",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--no-save",
+        ])
+        .current_dir(dir.path())
+        .env("CONCBENCH_TEST_TAG", &tag)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The target server, the run process and its two pool workers, besides the parent.
+    let started = eventually(|| processes_tagged(&tag).len() >= 5);
+    parent.kill().unwrap(); // SIGKILL: no cleanup code of the parent runs
+    parent.wait().unwrap();
+    assert!(
+        started,
+        "the run never got going: {:?}",
+        processes_tagged(&tag)
+    );
+    assert!(
+        eventually(|| processes_tagged(&tag).is_empty()),
+        "left behind: {:?}",
+        processes_tagged(&tag)
+    );
+}

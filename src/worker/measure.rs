@@ -16,6 +16,7 @@ use crate::strategy;
 
 /// Runs the spec read from stdin and reports on stdout.
 pub fn run() -> anyhow::Result<()> {
+    super::die_with_parent(libc::SIGKILL);
     let mut line = String::new();
     let spec: RunSpec = read_message(&mut BufReader::new(std::io::stdin().lock()), &mut line)?
         .context("no run spec on stdin")?;

@@ -2,8 +2,8 @@
 //!
 //! Reads [`Request`]s from stdin, answers each on stdout, and exits 0 on `Shutdown` or
 //! at end of input, so a worker whose parent died (its stdin closes) exits by itself.
-//! On Linux it also asks the kernel for SIGKILL when its parent dies, which covers a
-//! parent killed while this worker is busy with a long task.
+//! It also dies with its parent (see [`super::die_with_parent`]), which covers a parent
+//! killed while this worker is busy with a long task.
 
 use std::io::{BufReader, BufWriter};
 
@@ -16,7 +16,7 @@ use crate::workload::io;
 
 /// Runs the worker loop on this process's stdin and stdout.
 pub fn run() -> anyhow::Result<()> {
-    die_with_parent();
+    super::die_with_parent(libc::SIGKILL);
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     let mut line = String::new();
@@ -73,19 +73,3 @@ pub fn run() -> anyhow::Result<()> {
     }
     Ok(())
 }
-
-#[cfg(target_os = "linux")]
-fn die_with_parent() {
-    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-    }
-    // The parent may have died before the call above; then we were re-parented.
-    // SAFETY: getppid has no preconditions.
-    if unsafe { libc::getppid() } == 1 {
-        std::process::exit(0);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent() {}

@@ -202,7 +202,15 @@ pub async fn fetch_async(client: &reqwest::Client, url: &str, max_body: u64) -> 
 pub fn read_sites(path: &Path) -> anyhow::Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read sites file {}", path.display()))?;
-    parse_sites(&text).map_err(|e| crate::error::usage(format!("{}:{e}", path.display())))
+    parse_sites(&text).map_err(|e| {
+        // Line errors read `FILE:LINE: …`, like a compiler's; the rest `FILE: …`.
+        let separator = if e.starts_with(|c: char| c.is_ascii_digit()) {
+            ":"
+        } else {
+            ": "
+        };
+        crate::error::usage(format!("{}{separator}{e}", path.display()))
+    })
 }
 
 /// The parser behind [`read_sites`]; errors read `LINE: message`.
@@ -225,7 +233,7 @@ pub fn parse_sites(text: &str) -> Result<Vec<String>, String> {
         urls.push(line.to_string());
     }
     if urls.is_empty() {
-        return Err("0: the file lists no URL".to_string());
+        return Err("lists no URL".to_string());
     }
     Ok(urls)
 }
