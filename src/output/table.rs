@@ -84,3 +84,96 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
     }
     table.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis;
+    use crate::runner::{Measurement, ModelRuns};
+    use crate::strategy::Strategy;
+    use crate::worker::protocol::RunSpec;
+    use crate::workload::cpu::Kernel;
+    use crate::workload::io::{FailureKind, Fetch};
+    use crate::workload::{CpuJob, Job, Outputs};
+
+    fn model(strategy: Strategy, walls: &[f64], outputs: Outputs) -> ModelRuns {
+        let job = Job::Cpu(CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![],
+        });
+        ModelRuns {
+            spec: RunSpec {
+                strategy,
+                workers: 2,
+                job,
+            },
+            measurements: walls
+                .iter()
+                .map(|&wall_s| Measurement {
+                    wall_s,
+                    setup_s: if strategy == Strategy::Sequential {
+                        0.0
+                    } else {
+                        0.0025
+                    },
+                    cpu_s: 0.08,
+                    peak_rss_bytes: 5 << 20,
+                    outputs: outputs.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn cpu_table_snapshot() {
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![3, 4],
+        };
+        let right = Outputs::Cpu(vec![5, 14]);
+        let rows = analysis::cpu(
+            &job,
+            &[
+                model(Strategy::Sequential, &[0.080, 0.078, 0.082], right.clone()),
+                model(
+                    Strategy::Processes,
+                    &[0.045, 0.040, 0.050],
+                    Outputs::Cpu(vec![5, 15]),
+                ),
+            ],
+        )
+        .rows;
+        let expected = "\
+┌────────────┬─────────┬─────────┬────────────────┬───────────────────┬─────────┬────────────┬─────────┬──────────┬──────────┬──────────┐
+│ model      ┆ workers ┆  median ┆       mean ± σ ┆         min … max ┆ speedup ┆ efficiency ┆   setup ┆ CPU time ┆ peak mem ┆ verified │
+╞════════════╪═════════╪═════════╪════════════════╪═══════════════════╪═════════╪════════════╪═════════╪══════════╪══════════╪══════════╡
+│ sequential ┆       1 ┆ 80.0 ms ┆ 80.0 ± 2.00 ms ┆ 78.0 ms … 82.0 ms ┆   1.00× ┆      100 % ┆       - ┆  80.0 ms ┆ 5.00 MiB ┆      yes │
+│ processes  ┆       2 ┆ 45.0 ms ┆ 45.0 ± 5.00 ms ┆ 40.0 ms … 50.0 ms ┆   1.78× ┆       89 % ┆ 2.50 ms ┆  80.0 ms ┆ 5.00 MiB ┆       NO │
+└────────────┴─────────┴─────────┴────────────────┴───────────────────┴─────────┴────────────┴─────────┴──────────┴──────────┴──────────┘";
+        assert_eq!(render(Workload::Cpu, &rows), expected);
+    }
+
+    #[test]
+    fn io_table_shows_failures_by_kind() {
+        let fetch = |failure| Fetch {
+            bytes: 100,
+            latency_s: 0.05,
+            failure,
+        };
+        let outputs = Outputs::Io(vec![fetch(None), fetch(Some(FailureKind::Timeout))]);
+        let rows = analysis::io(
+            2,
+            analysis::ExpectedBytes::Exactly(200),
+            &[model(Strategy::Async, &[0.1], outputs)],
+        )
+        .rows;
+        let table = render(Workload::Io, &rows);
+        let line = table.lines().find(|l| l.contains("async")).unwrap();
+        assert!(line.contains("1 timeout"), "{line}");
+        assert!(
+            line.contains("50.0 ms / 50.0 ms / 50.0 ms / 50.0 ms"),
+            "{line}"
+        );
+        assert!(line.trim_end_matches(['│', ' ']).ends_with("NO"), "{line}");
+    }
+}
