@@ -9,7 +9,7 @@
 //! The grammar is `WORKLOAD.STRATEGY.METRIC OP NUMBER`, spaces optional:
 //!
 //! - WORKLOAD: `cpu` or `io`;
-//! - STRATEGY: a model name or alias, as `--strategies` takes them (`processes`,
+//! - STRATEGY: a model name or alias, as `--strategy` takes them (`processes`,
 //!   `multiprocess`, `mp`, ...);
 //! - METRIC: `speedup`, `efficiency` (a fraction; `80%` is accepted), `median` or
 //!   `median_s` (wall seconds; `200ms`, `1.5s`, `800us` accepted), `rps` or
