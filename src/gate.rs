@@ -18,8 +18,9 @@ use crate::results;
 /// The gates of one benchmark run, validated.
 #[derive(Debug, Clone, Default)]
 pub struct GateConfig {
-    /// The report to compare with, already found on disk.
-    pub baseline: Option<PathBuf>,
+    /// The report to compare with and where it was read from. Read once, before the
+    /// run: a `--save-baseline` of the same name must not replace it mid-way.
+    pub baseline: Option<(PathBuf, Report)>,
     pub expectations: Vec<Expectation>,
     pub thresholds: Thresholds,
 }
@@ -53,8 +54,8 @@ pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
         Some(text) => {
             let path = results::resolve(text)?;
             // Fail before a long run, not after it.
-            results::load(&path)?;
-            Some(path)
+            let report = results::load(&path)?;
+            Some((path, report))
         }
     };
     Ok(GateConfig {
@@ -113,10 +114,9 @@ pub fn after_run(report: &Report, gate: &GateConfig, out: &mut dyn Write) -> any
         }
     }
     let compared = match &gate.baseline {
-        Some(path) => {
-            let baseline = results::load(path)?;
+        Some((path, baseline)) => {
             writeln!(out, "compared with {}", path.display())?;
-            compare_reports(&baseline, report, gate.thresholds, out)
+            compare_reports(baseline, report, gate.thresholds, out)
         }
         None => Ok(()),
     };
