@@ -2,8 +2,11 @@
 
 /// `1.23 s`, `45.6 ms`, `789 µs`, `12.0 ns`: three significant digits.
 pub fn seconds(value: f64) -> String {
-    if !value.is_finite() || value == 0.0 {
+    if !value.is_finite() {
         return "-".to_string();
+    }
+    if value == 0.0 {
+        return "0 s".to_string();
     }
     let (scaled, unit) = match value.abs() {
         v if v >= 1.0 => (value, "s"),

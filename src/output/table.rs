@@ -46,7 +46,12 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
             ),
             format::ratio(row.speedup),
             format::percent(row.efficiency),
-            format::seconds(row.setup_s.median),
+            // Sequential has no set-up at all: a dash, not a measured zero.
+            if row.setup_s.max == 0.0 {
+                "-".to_string()
+            } else {
+                format::seconds(row.setup_s.median)
+            },
             format::seconds(row.cpu_s.median),
             format::bytes(row.peak_rss_bytes),
         ];
