@@ -277,33 +277,10 @@ fn median_u64(values: &[u64]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::Measurement;
-    use crate::worker::protocol::RunSpec;
-    use crate::workload::Job;
     use crate::workload::cpu::Kernel;
 
     fn runs(strategy: Strategy, workers: usize, walls: &[f64], outputs: Outputs) -> ModelRuns {
-        let job = Job::Cpu(CpuJob {
-            kernel: Kernel::Squares,
-            numbers: vec![],
-        });
-        ModelRuns {
-            spec: RunSpec {
-                strategy,
-                workers,
-                job,
-            },
-            measurements: walls
-                .iter()
-                .map(|&wall_s| Measurement {
-                    wall_s,
-                    setup_s: 0.001,
-                    cpu_s: wall_s,
-                    peak_rss_bytes: 1 << 20,
-                    outputs: outputs.clone(),
-                })
-                .collect(),
-        }
+        ModelRuns::fixture(strategy, workers, walls, outputs)
     }
 
     #[test]

@@ -44,6 +44,49 @@ pub struct ModelRuns {
     pub measurements: Vec<Measurement>,
 }
 
+#[cfg(test)]
+impl ModelRuns {
+    /// Fixed runs for tests of everything downstream of the engine: one measurement
+    /// per wall time, each returning `outputs`; set-up 2.5 ms (none for sequential),
+    /// 80 ms of CPU, 5 MiB peak.
+    pub fn fixture(
+        strategy: crate::strategy::Strategy,
+        workers: usize,
+        walls: &[f64],
+        outputs: Outputs,
+    ) -> ModelRuns {
+        use crate::strategy::Strategy;
+        use crate::workload::cpu::Kernel;
+        use crate::workload::{CpuJob, Job};
+        let job = Job::Cpu(CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![],
+        });
+        let setup_s = if strategy == Strategy::Sequential {
+            0.0
+        } else {
+            0.0025
+        };
+        ModelRuns {
+            spec: RunSpec {
+                strategy,
+                workers,
+                job,
+            },
+            measurements: walls
+                .iter()
+                .map(|&wall_s| Measurement {
+                    wall_s,
+                    setup_s,
+                    cpu_s: 0.08,
+                    peak_rss_bytes: 5 << 20,
+                    outputs: outputs.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Runs `warmup` unmeasured and then `runs` measured rounds of every spec,
 /// round-robin. Any failed run fails the whole benchmark, naming model and run.
 pub fn run_interleaved(

@@ -94,39 +94,14 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
 mod tests {
     use super::*;
     use crate::analysis;
-    use crate::runner::{Measurement, ModelRuns};
+    use crate::runner::ModelRuns;
     use crate::strategy::Strategy;
-    use crate::worker::protocol::RunSpec;
     use crate::workload::cpu::Kernel;
     use crate::workload::io::{FailureKind, Fetch};
-    use crate::workload::{CpuJob, Job, Outputs};
+    use crate::workload::{CpuJob, Outputs};
 
     fn model(strategy: Strategy, walls: &[f64], outputs: Outputs) -> ModelRuns {
-        let job = Job::Cpu(CpuJob {
-            kernel: Kernel::Squares,
-            numbers: vec![],
-        });
-        ModelRuns {
-            spec: RunSpec {
-                strategy,
-                workers: 2,
-                job,
-            },
-            measurements: walls
-                .iter()
-                .map(|&wall_s| Measurement {
-                    wall_s,
-                    setup_s: if strategy == Strategy::Sequential {
-                        0.0
-                    } else {
-                        0.0025
-                    },
-                    cpu_s: 0.08,
-                    peak_rss_bytes: 5 << 20,
-                    outputs: outputs.clone(),
-                })
-                .collect(),
-        }
+        ModelRuns::fixture(strategy, 2, walls, outputs)
     }
 
     #[test]
