@@ -11,7 +11,7 @@ use crate::runner::ModelRuns;
 use crate::significance;
 use crate::stats::{self, Summary};
 use crate::strategy::Strategy;
-use crate::workload::io::{FailureKind, Fetch};
+use crate::workload::io::Fetch;
 use crate::workload::{CpuJob, Outputs, Workload};
 
 /// Rows for one workload and what went wrong.
@@ -240,10 +240,7 @@ pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysi
                 p99: stats::percentile(&latencies, 99.0),
                 max: latencies.iter().copied().fold(0.0, f64::max),
             },
-            failures: FailureKind::ALL
-                .iter()
-                .filter_map(|k| failures.get(k.name()).map(|n| (k.name().to_string(), *n)))
-                .collect(),
+            failures,
             failed,
         });
         analysis.rows.push(row);
@@ -278,6 +275,7 @@ fn median_u64(values: &[u64]) -> u64 {
 mod tests {
     use super::*;
     use crate::workload::cpu::Kernel;
+    use crate::workload::io::FailureKind;
 
     fn runs(strategy: Strategy, workers: usize, walls: &[f64], outputs: Outputs) -> ModelRuns {
         ModelRuns::fixture(strategy, workers, walls, outputs)

@@ -41,14 +41,6 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 5] = [
-        FailureKind::Connect,
-        FailureKind::Timeout,
-        FailureKind::Status,
-        FailureKind::BodyTooLarge,
-        FailureKind::Other,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             FailureKind::Connect => "connect",
