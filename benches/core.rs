@@ -10,30 +10,17 @@
 //!
 //! Set `CONCBENCH_BENCH_QUICK=1` for a fast smoke run with smaller jobs.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use common::{BIN, concbench_json};
 use concbench::stats::{median, percentile};
 use concbench::workload::cpu::sum_of_squares;
 
-const BIN: &str = env!("CARGO_BIN_EXE_concbench");
-
 fn quick() -> bool {
     std::env::var_os("CONCBENCH_BENCH_QUICK").is_some()
-}
-
-fn concbench_json(args: &[&str]) -> serde_json::Value {
-    let output = Command::new(BIN)
-        .args(args)
-        .args(["--format", "json", "--no-save"])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("json report")
 }
 
 fn row<'a>(report: &'a serde_json::Value, strategy: &str) -> &'a serde_json::Value {

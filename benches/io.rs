@@ -9,24 +9,12 @@
 //!    against wrk's on the same server with the same number of connections (needs
 //!    `wrk`: `apt-get install wrk`; skipped without it).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_concbench");
-
-fn concbench_json(args: &[&str]) -> serde_json::Value {
-    let output = Command::new(BIN)
-        .args(args)
-        .args(["--format", "json", "--no-save"])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("json report")
-}
+use common::{BIN, concbench_json};
 
 fn floors(latency: f64) {
     let requests = 160.0f64;
