@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::{IoFigures, Latency, ResultRow};
+use crate::report::{Census, IoFigures, Latency, ResultRow};
 use crate::runner::ModelRuns;
 use crate::significance;
 use crate::stats::{self, Summary};
@@ -35,12 +35,14 @@ const SEED: u64 = 0x5EED_C0C0_BE9C_0001;
 /// Over this coefficient of variation a model's results are called noisy.
 pub const NOISY_CV: f64 = 0.10;
 
-/// What the I/O job must download in one run, when known in advance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpectedBytes {
-    /// The built-in target: requests × body size.
-    Exactly(u64),
-    /// Real sites: unknown, but every model and run must agree.
+/// What the I/O job must download, when known in advance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedBodies {
+    /// The built-in target: the CRC-32 of each request's body, in input order (the
+    /// server's bodies are deterministic per path), and the size of every body.
+    Exactly { digests: Vec<u32>, body_bytes: u64 },
+    /// Real sites: unknown, but for each URL every model and run must agree, unless
+    /// the site itself changes between requests.
     Consistent,
 }
 
@@ -62,7 +64,13 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         wall_s: summary(m.iter().map(|x| x.wall_s)),
         setup_s: summary(m.iter().map(|x| x.setup_s)),
         cpu_s: summary(m.iter().map(|x| x.cpu_s)),
-        peak_rss_bytes: m.iter().map(|x| x.peak_rss_bytes).max().unwrap_or(0),
+        memory_bytes: m.iter().map(|x| x.census.memory_bytes()).max().unwrap_or(0),
+        largest_process_bytes: m
+            .iter()
+            .map(|x| x.census.largest_process_bytes())
+            .max()
+            .unwrap_or(0),
+        census: census(model),
         median_ci95_s: [low, high],
         speedup: None,
         efficiency: None,
@@ -70,9 +78,26 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         outliers: significance::outliers(&walls),
         cv: significance::coefficient_of_variation(&walls),
         verified: false,
+        verify_note: None,
         checksum: String::new(),
         io: None,
     }
+}
+
+/// The most processes, and the most threads in each process, over a model's runs.
+fn census(model: &ModelRuns) -> Census {
+    let mut census = Census::default();
+    for measurement in &model.measurements {
+        let threads = measurement.census.threads();
+        census.processes = census.processes.max(threads.len());
+        for (i, &n) in threads.iter().enumerate() {
+            match census.threads.get_mut(i) {
+                Some(most) => *most = (*most).max(n),
+                None => census.threads.push(n),
+            }
+        }
+    }
+    census
 }
 
 /// Fills in speedup and efficiency against the sequential row, when there is one,
@@ -150,7 +175,10 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
             }
         }
         row.verified = verified;
-        row.checksum = checksum(&expected).to_string();
+        row.checksum = match model.measurements.first().map(|m| &m.outputs) {
+            Some(Outputs::Cpu(got)) => checksum(got).to_string(),
+            _ => String::new(),
+        };
         analysis.rows.push(row);
     }
     finish(&mut analysis);
@@ -177,10 +205,10 @@ pub fn checksum(values: &[u128]) -> u128 {
     values.iter().fold(0u128, |acc, v| acc.wrapping_add(*v))
 }
 
-/// The I/O job: failures are counted by kind; bytes must match what was expected.
-pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysis {
+/// The I/O job: failures are counted by kind; every body read must be the one
+/// expected (built-in target) or the one every other model read (sites).
+pub fn io(urls: &[String], expected: &ExpectedBodies, models: &[ModelRuns]) -> Analysis {
     let mut analysis = Analysis::default();
-    let mut all_totals: Vec<(Strategy, usize, u64)> = Vec::new();
     for model in models {
         let mut row = base_row(Workload::Io, model);
         let mut failures: BTreeMap<String, u64> = BTreeMap::new();
@@ -195,12 +223,13 @@ pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysi
                 verified = false;
                 continue;
             };
-            if fetches.len() != urls {
+            if fetches.len() != urls.len() {
                 analysis.problems.push(format!(
-                    "{} run {}: {} outcomes for {urls} requests",
+                    "{} run {}: {} outcomes for {} requests",
                     row.strategy,
                     run + 1,
-                    fetches.len()
+                    fetches.len(),
+                    urls.len()
                 ));
                 verified = false;
             }
@@ -210,30 +239,32 @@ pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysi
                     *failures.entry(kind.name().to_string()).or_default() += 1;
                 }
             }
-            let total = crate::workload::io::total_bytes(fetches);
-            if let ExpectedBytes::Exactly(want) = expected {
-                if total != want && !fetches.iter().any(|f: &Fetch| f.failure.is_some()) {
-                    analysis.problems.push(format!(
-                        "{} run {}: downloaded {total} bytes, expected {want}",
-                        row.strategy,
-                        run + 1
-                    ));
+            if let ExpectedBodies::Exactly {
+                digests,
+                body_bytes,
+            } = expected
+            {
+                if let Some(problem) = wrong_bodies(fetches, urls, digests, *body_bytes) {
+                    analysis
+                        .problems
+                        .push(format!("{} run {}: {problem}", row.strategy, run + 1));
+                    verified = false;
                 }
-                verified &= total == want;
             }
-            totals.push(total);
-            all_totals.push((row.strategy, run + 1, total));
+            totals.push(crate::workload::io::total_bytes(fetches));
         }
         let failed: u64 = failures.values().sum();
         analysis.failed_requests += failed;
         verified &= failed == 0;
-        let median_total = median_u64(&totals);
         row.verified = verified;
-        row.checksum = median_total.to_string();
+        row.checksum = match model.measurements.first().map(|m| &m.outputs) {
+            Some(Outputs::Io(fetches)) => format!("{:08x}", digest_of_digests(fetches)),
+            _ => String::new(),
+        };
         row.io = Some(IoFigures {
-            requests: urls,
-            bytes: median_total,
-            requests_per_s: urls as f64 / row.wall_s.median,
+            requests: urls.len(),
+            bytes: median_u64(&totals),
+            requests_per_s: urls.len() as f64 / row.wall_s.median,
             latency_s: Latency {
                 p50: stats::percentile(&latencies, 50.0),
                 p90: stats::percentile(&latencies, 90.0),
@@ -245,24 +276,113 @@ pub fn io(urls: usize, expected: ExpectedBytes, models: &[ModelRuns]) -> Analysi
         });
         analysis.rows.push(row);
     }
-    if expected == ExpectedBytes::Consistent && analysis.failed_requests == 0 {
-        let first = all_totals.first().map(|t| t.2);
-        for &(strategy, run, total) in &all_totals {
-            if Some(total) != first {
-                analysis.problems.push(format!(
-                    "{strategy} run {run}: downloaded {total} bytes, another run {}",
-                    first.unwrap_or(0)
-                ));
-                for row in &mut analysis.rows {
-                    if row.strategy == strategy {
-                        row.verified = false;
-                    }
-                }
-            }
-        }
+    if *expected == ExpectedBodies::Consistent {
+        sites_agree(urls, models, &mut analysis);
     }
     finish(&mut analysis);
     analysis
+}
+
+/// The first body of a run that is not the server's, and how many are not; `None`
+/// when every successful request read exactly its body.
+fn wrong_bodies(
+    fetches: &[Fetch],
+    urls: &[String],
+    digests: &[u32],
+    body_bytes: u64,
+) -> Option<String> {
+    let wrong: Vec<usize> = fetches
+        .iter()
+        .zip(digests)
+        .enumerate()
+        .filter(|(_, (f, want))| {
+            f.failure.is_none() && (f.digest != Some(**want) || f.bytes != body_bytes)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let &first = wrong.first()?;
+    let fetch = &fetches[first];
+    Some(format!(
+        "{} of {} bodies differ from what the server sent; the first, {}, read {} bytes \
+         with CRC-32 {:08x}, expected {body_bytes} bytes with {:08x}",
+        wrong.len(),
+        fetches.len(),
+        urls.get(first).map_or("?", String::as_str),
+        fetch.bytes,
+        fetch.digest.unwrap_or(0),
+        digests[first],
+    ))
+}
+
+/// A fingerprint of a run's bodies: the CRC-32 of their digests in input order (0 for
+/// a failed request).
+pub fn digest_of_digests(fetches: &[Fetch]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    for fetch in fetches {
+        hasher.update(&fetch.digest.unwrap_or(0).to_le_bytes());
+    }
+    hasher.finalize()
+}
+
+/// `--sites`: for each URL, every model must have read the same body. A URL whose
+/// body changed between requests of one model is a dynamic site: it cannot be
+/// compared, and the rows say so.
+fn sites_agree(urls: &[String], models: &[ModelRuns], analysis: &mut Analysis) {
+    use std::collections::BTreeSet;
+    // url -> model index -> the distinct digests that model read for it.
+    let mut seen: BTreeMap<&str, Vec<BTreeSet<u32>>> = BTreeMap::new();
+    for (m, model) in models.iter().enumerate() {
+        for measurement in &model.measurements {
+            let Outputs::Io(fetches) = &measurement.outputs else {
+                continue;
+            };
+            for (url, fetch) in urls.iter().zip(fetches) {
+                let Some(digest) = fetch.digest else { continue };
+                let per_model = seen
+                    .entry(url)
+                    .or_insert_with(|| vec![BTreeSet::new(); models.len()]);
+                per_model[m].insert(digest);
+            }
+        }
+    }
+    let dynamic = seen
+        .values()
+        .filter(|per_model| per_model.iter().any(|d| d.len() > 1))
+        .count();
+    let mut differs = vec![Vec::new(); models.len()];
+    for (url, per_model) in &seen {
+        if per_model.iter().any(|d| d.len() > 1) {
+            continue;
+        }
+        // The reference: the first model that read this URL (sequential comes first).
+        let Some(reference) = per_model.iter().find_map(|d| d.first()) else {
+            continue;
+        };
+        for (m, digests) in per_model.iter().enumerate() {
+            if digests.first().is_some_and(|d| d != reference) {
+                differs[m].push(*url);
+            }
+        }
+    }
+    let compared = seen.len() - dynamic;
+    for (m, row) in analysis.rows.iter_mut().enumerate() {
+        if let Some(&first) = differs[m].first() {
+            row.verified = false;
+            analysis.problems.push(format!(
+                "{}: {} of {compared} sites returned a different body than to the other \
+                 models, first {first}",
+                row.strategy,
+                differs[m].len()
+            ));
+        }
+        if dynamic > 0 {
+            row.verify_note = Some(format!(
+                "{dynamic} of {} sites changed between requests (dynamic) and were not \
+                 compared",
+                seen.len()
+            ));
+        }
+    }
 }
 
 fn median_u64(values: &[u64]) -> u64 {
@@ -314,21 +434,39 @@ mod tests {
         );
     }
 
-    fn fetch(bytes: u64, failure: Option<FailureKind>) -> Fetch {
+    /// A fetch of `bytes` bytes whose body hashed to `digest` (`None`: it failed).
+    fn fetch(bytes: u64, digest: Option<u32>, failure: Option<FailureKind>) -> Fetch {
         Fetch {
             bytes,
             latency_s: 0.05,
+            started_s: 0.0,
+            digest,
             failure,
+        }
+    }
+
+    fn ok(bytes: u64, digest: u32) -> Fetch {
+        fetch(bytes, Some(digest), None)
+    }
+
+    fn urls(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("http://127.0.0.1:1/{i}")).collect()
+    }
+
+    fn built_in(digests: &[u32], body_bytes: u64) -> ExpectedBodies {
+        ExpectedBodies::Exactly {
+            digests: digests.to_vec(),
+            body_bytes,
         }
     }
 
     #[test]
     fn io_rows_count_failures_by_kind() {
-        let good = Outputs::Io(vec![fetch(10, None), fetch(10, None)]);
-        let bad = Outputs::Io(vec![fetch(0, Some(FailureKind::Status)), fetch(10, None)]);
+        let good = Outputs::Io(vec![ok(10, 0xa), ok(10, 0xb)]);
+        let bad = Outputs::Io(vec![fetch(0, None, Some(FailureKind::Status)), ok(10, 0xb)]);
         let analysis = io(
-            2,
-            ExpectedBytes::Exactly(20),
+            &urls(2),
+            &built_in(&[0xa, 0xb], 10),
             &[
                 runs(Strategy::Sequential, 1, &[0.1], good),
                 runs(Strategy::Async, 4, &[0.05], bad),
@@ -350,13 +488,57 @@ mod tests {
         );
     }
 
+    /// The right number of the wrong bytes: byte totals alone would pass it.
+    #[test]
+    fn right_length_wrong_content_is_unverified() {
+        let right = Outputs::Io(vec![ok(10, 0xa), ok(10, 0xb)]);
+        let swapped = Outputs::Io(vec![ok(10, 0xb), ok(10, 0xa)]);
+        let analysis = io(
+            &urls(2),
+            &built_in(&[0xa, 0xb], 10),
+            &[
+                runs(Strategy::Sequential, 1, &[0.1], right),
+                runs(Strategy::Threads, 2, &[0.05], swapped),
+            ],
+        );
+        assert!(analysis.rows[0].verified);
+        assert!(!analysis.rows[1].verified);
+        assert_eq!(
+            analysis.problems,
+            vec![
+                "threads run 1: 2 of 2 bodies differ from what the server sent; the first, \
+                 http://127.0.0.1:1/0, read 10 bytes with CRC-32 0000000b, expected 10 \
+                 bytes with 0000000a"
+            ]
+        );
+        assert_ne!(analysis.rows[0].checksum, analysis.rows[1].checksum);
+    }
+
+    /// The checksum is what the model returned, so a wrong model shows a different one.
+    #[test]
+    fn cpu_checksum_is_what_the_model_returned() {
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![3, 4],
+        };
+        let analysis = cpu(
+            &job,
+            &[
+                runs(Strategy::Sequential, 1, &[1.0], Outputs::Cpu(vec![5, 14])),
+                runs(Strategy::Threads, 2, &[1.0], Outputs::Cpu(vec![5, 99])),
+            ],
+        );
+        assert_eq!(analysis.rows[0].checksum, "19");
+        assert_eq!(analysis.rows[1].checksum, "104");
+    }
+
     #[test]
     fn sites_must_agree_across_models() {
-        let a = Outputs::Io(vec![fetch(10, None)]);
-        let b = Outputs::Io(vec![fetch(11, None)]);
+        let a = Outputs::Io(vec![ok(10, 1)]);
+        let b = Outputs::Io(vec![ok(10, 2)]);
         let analysis = io(
-            1,
-            ExpectedBytes::Consistent,
+            &urls(1),
+            &ExpectedBodies::Consistent,
             &[
                 runs(Strategy::Sequential, 1, &[0.1], a),
                 runs(Strategy::Threads, 5, &[0.1], b),
@@ -365,5 +547,26 @@ mod tests {
         assert!(analysis.rows[0].verified);
         assert!(!analysis.rows[1].verified);
         assert_eq!(analysis.problems.len(), 1);
+    }
+
+    /// A site whose body changes between requests cannot be compared; the rows say so
+    /// and the other sites are still checked.
+    #[test]
+    fn dynamic_sites_are_named_not_failed() {
+        let run1 = Outputs::Io(vec![ok(10, 1), ok(5, 7)]);
+        let run2 = Outputs::Io(vec![ok(10, 1), ok(5, 8)]);
+        let mut seq = runs(Strategy::Sequential, 1, &[0.1, 0.1], run1.clone());
+        seq.measurements[1].outputs = run2;
+        let analysis = io(
+            &urls(2),
+            &ExpectedBodies::Consistent,
+            &[seq, runs(Strategy::Threads, 5, &[0.1], run1)],
+        );
+        assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+        assert!(analysis.rows.iter().all(|r| r.verified));
+        assert_eq!(
+            analysis.rows[1].verify_note.as_deref(),
+            Some("1 of 2 sites changed between requests (dynamic) and were not compared")
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, bail};
 
-use crate::analysis::{self, Analysis, ExpectedBytes};
+use crate::analysis::{self, Analysis, ExpectedBodies};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
 use crate::export::ExportManager;
@@ -186,17 +186,21 @@ fn run_io(
         } => {
             let server = TargetServer::start(*target)?;
             let urls = server.urls(*requests);
+            let digests = server.expected_digests(*requests, target.body_bytes);
             _server = Some(server);
             settings.target = "builtin".into();
             settings.latency_s = Some(target.latency.as_secs_f64());
             settings.body_bytes = Some(target.body_bytes);
-            let bytes = u64::from(*requests) * target.body_bytes as u64;
-            (urls, ExpectedBytes::Exactly(bytes))
+            let expected = ExpectedBodies::Exactly {
+                digests,
+                body_bytes: target.body_bytes as u64,
+            };
+            (urls, expected)
         }
         IoTarget::Sites { file, urls } => {
             settings.target = "sites".into();
             settings.sites_file = Some(file.display().to_string());
-            (urls.clone(), ExpectedBytes::Consistent)
+            (urls.clone(), ExpectedBodies::Consistent)
         }
     };
     settings.requests = urls.len();
@@ -205,9 +209,9 @@ fn run_io(
         client: io.client.clone(),
         concurrency: io.concurrency,
     };
-    let count = job.urls.len();
+    let urls = job.urls.clone();
     let models = measure(config, "io", io.workers, io.runs, &Job::Io(job), executor)?;
-    Ok((settings, analysis::io(count, expected, &models)))
+    Ok((settings, analysis::io(&urls, &expected, &models)))
 }
 
 /// The line above each table: what was run.

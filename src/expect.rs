@@ -293,7 +293,9 @@ mod tests {
             wall_s: wall.clone(),
             setup_s: Summary::of(&[0.001]).unwrap(),
             cpu_s: wall,
-            peak_rss_bytes: 1 << 20,
+            memory_bytes: 1 << 20,
+            largest_process_bytes: 1 << 20,
+            census: Default::default(),
             speedup,
             median_ci95_s: [median * 0.99, median * 1.01],
             efficiency: speedup.map(|s| s / workers as f64),
@@ -301,6 +303,7 @@ mod tests {
             outliers: Vec::new(),
             cv: 0.01,
             verified: true,
+            verify_note: None,
             checksum: "1".to_string(),
             io: None,
         }

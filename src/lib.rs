@@ -9,6 +9,7 @@
 //! - [`workload`] — the cpu and io jobs: one unit of work and its expected result.
 //! - [`strategy`] — one file per concurrency model, all behind one trait.
 //! - [`worker`] — the child side of the process pool and of per-run isolation; the pipe protocol.
+//! - [`census`] — threads and memory of each process of a run, read from `/proc` by the process itself.
 //! - [`runner`] — warmup, interleaved runs, one fresh process per run, OS CPU and memory figures.
 //! - [`analysis`] — samples to report rows: statistics, speedups, verification.
 //! - [`stats`] — pure functions over samples.
@@ -28,6 +29,7 @@
 pub mod analysis;
 pub mod app;
 pub mod bench;
+pub mod census;
 pub mod cli;
 pub mod compare;
 pub mod config;

@@ -14,7 +14,11 @@ use crate::stats::Summary;
 use crate::strategy::Strategy;
 use crate::workload::Workload;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `peak_rss_bytes` (the largest process, inherited from the parent) became
+/// `memory_bytes` (the sum of every process's own peak), with `largest_process_bytes`
+/// and `census` beside it; `checksum` is computed from what the model returned, and
+/// io rows carry a content `digest`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One benchmark invocation: where, with what settings, and every model's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,8 +87,13 @@ pub struct ResultRow {
     pub setup_s: Summary,
     /// User + system CPU seconds per run, all of the run's processes.
     pub cpu_s: Summary,
-    /// Peak resident memory of the largest process, over all runs.
-    pub peak_rss_bytes: u64,
+    /// The model's whole memory: the sum over the run's processes of each one's own
+    /// peak resident memory (`VmHWM`), the largest over all runs.
+    pub memory_bytes: u64,
+    /// The peak of the largest single process of a run, the largest over all runs.
+    pub largest_process_bytes: u64,
+    /// What the model really ran: processes and threads (see [`Census`]).
+    pub census: Census,
     /// Sequential's median / this median; `null` when sequential was not run.
     pub speedup: Option<f64>,
     /// 95 % bootstrap interval of the wall-time median, seconds.
@@ -98,13 +107,28 @@ pub struct ResultRow {
     pub outliers: Vec<usize>,
     /// Coefficient of variation of the wall times (stddev / mean); over 0.10 is noisy.
     pub cv: f64,
-    /// Every run's results matched the expected ones.
+    /// Every run's results matched the expected ones: cpu, every value; io, every
+    /// body's digest (see `verify_note` for what could not be compared).
     pub verified: bool,
-    /// cpu: the sum of all results; io: the total body bytes of one run. A string, as
-    /// it can pass 2^53.
+    /// Why part of the results could not be checked, e.g. dynamic sites; `null` when
+    /// everything was.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verify_note: Option<String>,
+    /// A fingerprint of what the model returned in its first measured run. cpu: the
+    /// wrapping sum of its results; io: the CRC-32 of its body digests in input order,
+    /// in hex. A string, as it can pass 2^53.
     pub checksum: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub io: Option<IoFigures>,
+}
+
+/// How many processes and threads a model ran: the most over its measured runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Census {
+    /// The run process and its worker processes.
+    pub processes: usize,
+    /// Most threads alive at once in each process, the run process first.
+    pub threads: Vec<usize>,
 }
 
 /// The I/O job's own figures, over every request of every measured run.

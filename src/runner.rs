@@ -4,8 +4,15 @@
 //! and in every round runs each model once, in the same order (A B C A B C …), so
 //! drift on a shared machine hits every model alike. It hands each run to an
 //! [`Executor`]: the real one, [`ChildExecutor`], re-executes concbench as
-//! `measure-run` and reads the run's CPU time and peak memory from the kernel when it
-//! reaps the child (`wait4`); tests use a fake executor with fixed samples.
+//! `measure-run`, reads the run's CPU time from the kernel when it reaps the child
+//! (`wait4`, which includes every pool worker the child reaped), and takes the run's
+//! census — threads and memory of each of its processes, as each read itself
+//! ([`crate::census`]) — from the child's answer; tests use a fake executor with fixed
+//! samples.
+//!
+//! Memory is not taken from `wait4`: its `ru_maxrss` is the largest single process,
+//! and Linux carries a parent's high-water mark into its children across fork and
+//! exec, so it grew with concbench's own size rather than the model's.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -14,6 +21,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, anyhow, bail};
 use indicatif::ProgressBar;
 
+use crate::census::RunCensus;
 use crate::worker::protocol::{RunSample, RunSpec, read_message, write_message};
 use crate::workload::Outputs;
 
@@ -27,8 +35,8 @@ pub struct Measurement {
     /// User + system CPU time of the run process and every process it reaped (the
     /// pool workers), from the kernel. Includes the run process's own start-up.
     pub cpu_s: f64,
-    /// Peak resident memory of the largest single process of the run, in bytes.
-    pub peak_rss_bytes: u64,
+    /// Every process of the run: its most threads at once and its own peak memory.
+    pub census: RunCensus,
     pub outputs: Outputs,
 }
 
@@ -48,7 +56,7 @@ pub struct ModelRuns {
 impl ModelRuns {
     /// Fixed runs for tests of everything downstream of the engine: one measurement
     /// per wall time, each returning `outputs`; set-up 2.5 ms (none for sequential),
-    /// 80 ms of CPU, 5 MiB peak.
+    /// 80 ms of CPU, one process of 1 thread and 5 MiB.
     pub fn fixture(
         strategy: crate::strategy::Strategy,
         workers: usize,
@@ -79,7 +87,12 @@ impl ModelRuns {
                     wall_s,
                     setup_s,
                     cpu_s: 0.08,
-                    peak_rss_bytes: 5 << 20,
+                    census: RunCensus {
+                        processes: vec![crate::census::ProcessCensus {
+                            threads: 1,
+                            peak_rss_bytes: 5 << 20,
+                        }],
+                    },
                     outputs: outputs.clone(),
                 })
                 .collect(),
@@ -135,6 +148,12 @@ impl ChildExecutor {
         let exe = std::env::current_exe().context("finding concbench's own executable")?;
         Ok(ChildExecutor { exe })
     }
+
+    /// Runs `exe measure-run` instead of this executable (for tests, which are
+    /// another binary).
+    pub fn with_exe(exe: PathBuf) -> ChildExecutor {
+        ChildExecutor { exe }
+    }
 }
 
 impl Executor for ChildExecutor {
@@ -163,12 +182,10 @@ impl Executor for ChildExecutor {
         let (status, usage) = wait4(pid)?;
         let stderr_text = stderr_reader.join().unwrap_or_default();
         if !status.success() {
-            let reason = stderr_text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            bail!("the run process {status}: {}", reason.trim());
+            bail!(
+                "the run process {status}: {}",
+                child_message(&stderr_text, MAX_CHILD_MESSAGE)
+            );
         }
         written.context("sending the run spec")?;
         read.context("reading the run sample")?;
@@ -178,17 +195,47 @@ impl Executor for ChildExecutor {
             wall_s: sample.wall_s,
             setup_s: sample.setup_s,
             cpu_s: usage.cpu_s,
-            peak_rss_bytes: usage.peak_rss_bytes,
+            census: sample.census,
             outputs: sample.outputs,
         })
     }
+}
+
+/// The most of a failed child's stderr shown, in bytes.
+const MAX_CHILD_MESSAGE: usize = 4096;
+
+/// A child's stderr as one line: its non-empty lines joined, each `error: ` prefix
+/// dropped, and the middle cut when longer than `max` bytes.
+fn child_message(stderr: &str, max: usize) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect();
+    let text = if lines.is_empty() {
+        "(it printed nothing)".to_string()
+    } else {
+        lines.join(" | ")
+    };
+    if text.len() <= max {
+        return text;
+    }
+    let mut head = max / 2;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - max / 2;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{} … {}", &text[..head], &text[tail..])
 }
 
 /// What the kernel says a reaped process used.
 #[derive(Debug, Clone, Copy)]
 struct Usage {
     cpu_s: f64,
-    peak_rss_bytes: u64,
 }
 
 /// Reaps `pid` and returns its exit status with its resource usage, which includes
@@ -215,8 +262,6 @@ fn wait4(pid: u32) -> anyhow::Result<(std::process::ExitStatus, Usage)> {
         std::process::ExitStatus::from_raw(status),
         Usage {
             cpu_s: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-            // Linux reports kilobytes.
-            peak_rss_bytes: (usage.ru_maxrss.max(0) as u64) * 1024,
         },
     ))
 }
@@ -244,7 +289,7 @@ mod tests {
                 wall_s: self.calls.len() as f64,
                 setup_s: 0.0,
                 cpu_s: 0.0,
-                peak_rss_bytes: 0,
+                census: RunCensus::default(),
                 outputs: Outputs::Cpu(vec![]),
             })
         }
@@ -285,6 +330,19 @@ mod tests {
             .map(|m| m.measurements.iter().map(|x| x.wall_s).collect())
             .collect();
         assert_eq!(walls, vec![vec![4.0, 7.0], vec![5.0, 8.0], vec![6.0, 9.0]]);
+    }
+
+    #[test]
+    fn a_child_message_is_kept_whole_up_to_a_bound() {
+        let stderr = "error: running threads: no\n\ncaused by: EAGAIN\n";
+        assert_eq!(
+            child_message(stderr, 4096),
+            "running threads: no | caused by: EAGAIN"
+        );
+        assert_eq!(child_message("", 4096), "(it printed nothing)");
+        let long = "é".repeat(5000);
+        let cut = child_message(&long, 100);
+        assert!(cut.len() <= 110 && cut.contains(" … "), "{cut}");
     }
 
     #[test]

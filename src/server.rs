@@ -37,7 +37,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// persistent error does not spin the accept loop.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 
-/// The repeating pattern of every response body.
+/// The repeating pattern every response body is cut from.
 const BODY_PATTERN: &[u8; 37] = b"0123456789abcdefghijklmnopqrstuvwxyz\n";
 
 /// Settings of the target server.
@@ -49,16 +49,49 @@ pub struct ServerSettings {
     pub body_bytes: usize,
 }
 
-/// The deterministic body: byte `i` is
-/// `b"0123456789abcdefghijklmnopqrstuvwxyz\n"[i % 37]`, length `len`.
-pub fn body(len: usize) -> Bytes {
-    BODY_PATTERN
-        .iter()
-        .copied()
-        .cycle()
-        .take(len)
-        .collect::<Vec<u8>>()
-        .into()
+/// Every body of one size, for any path: the pattern repeated over `len + 37` bytes,
+/// built once; [`Bodies::for_path`] cuts a path's body out of it without copying.
+#[derive(Debug, Clone)]
+pub struct Bodies {
+    pattern: Bytes,
+    len: usize,
+}
+
+impl Bodies {
+    pub fn new(len: usize) -> Bodies {
+        let pattern = BODY_PATTERN
+            .iter()
+            .copied()
+            .cycle()
+            .take(len.saturating_add(BODY_PATTERN.len()))
+            .collect::<Vec<u8>>();
+        Bodies {
+            pattern: pattern.into(),
+            len,
+        }
+    }
+
+    /// The body for `path`: `len` bytes of the pattern starting at [`path_offset`].
+    pub fn for_path(&self, path: &str) -> Bytes {
+        let start = path_offset(path);
+        self.pattern.slice(start..start + self.len)
+    }
+}
+
+/// Where in the pattern a path's body starts: FNV-1a of the path, modulo the
+/// pattern's length. Different paths get different bodies of the same size, so a
+/// client that hands back another request's bytes is caught by its digest.
+pub fn path_offset(path: &str) -> usize {
+    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    (hash % BODY_PATTERN.len() as u64) as usize
+}
+
+/// The deterministic body the server sends for `path`: byte `i` is
+/// `b"0123456789abcdefghijklmnopqrstuvwxyz\n"[(path_offset(path) + i) % 37]`.
+pub fn body(path: &str, len: usize) -> Bytes {
+    Bodies::new(len).for_path(path)
 }
 
 /// Pending connections the kernel queues for `accept`. `TcpListener::bind` uses 128,
@@ -162,7 +195,7 @@ async fn serve_with_grace(
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) -> anyhow::Result<()> {
-    let body = body(settings.body_bytes);
+    let bodies = Bodies::new(settings.body_bytes);
     let latency = settings.latency;
 
     let mut builder = http1::Builder::new();
@@ -183,9 +216,9 @@ async fn serve_with_grace(
                 Ok((stream, _peer)) => {
                     // Small responses must not wait for Nagle's algorithm.
                     let _ = stream.set_nodelay(true);
-                    let body = body.clone();
-                    let service = service_fn(move |_request: Request<Incoming>| {
-                        let body = body.clone();
+                    let bodies = bodies.clone();
+                    let service = service_fn(move |request: Request<Incoming>| {
+                        let body = bodies.for_path(request.uri().path());
                         async move {
                             if !latency.is_zero() {
                                 precise_sleep(latency).await;
@@ -414,14 +447,23 @@ mod tests {
     }
 
     #[test]
-    fn body_follows_the_fixed_pattern() {
-        assert!(body(0).is_empty());
-        let b = body(100);
+    fn body_follows_the_fixed_pattern_from_the_path_offset() {
+        assert!(body("/", 0).is_empty());
+        let b = body("/7", 100);
         assert_eq!(b.len(), 100);
-        assert_eq!(&b[..37], BODY_PATTERN);
-        assert_eq!(&b[37..74], BODY_PATTERN);
-        assert_eq!(&b[74..], &BODY_PATTERN[..26]);
-        assert_eq!(body(100), b, "same length, same bytes");
+        let start = path_offset("/7");
+        for (i, byte) in b.iter().enumerate() {
+            assert_eq!(*byte, BODY_PATTERN[(start + i) % 37], "byte {i}");
+        }
+        assert_eq!(body("/7", 100), b, "same path and length, same bytes");
+    }
+
+    #[test]
+    fn different_paths_get_different_bodies() {
+        let distinct: std::collections::BTreeSet<usize> =
+            (0..160).map(|i| path_offset(&format!("/{i}"))).collect();
+        assert!(distinct.len() > 20, "{} offsets", distinct.len());
+        assert_ne!(body("/0", 64), body("/1", 64));
     }
 
     #[tokio::test]
@@ -431,7 +473,7 @@ mod tests {
         let reply = client.get("/").await;
         assert_eq!(reply.status, 200);
         assert_eq!(reply.content_length, 10_240);
-        assert_eq!(reply.body, body(10_240));
+        assert_eq!(reply.body, body("/", 10_240));
         drop(client);
         server.stop().await.unwrap();
     }
@@ -455,7 +497,11 @@ mod tests {
             }
             let reply = client.read_reply().await.unwrap();
             assert_eq!(reply.status, 200, "{method} {path}");
-            assert_eq!(reply.body, body(50), "{method} {path}");
+            assert_eq!(
+                reply.body,
+                body(path.split('?').next().unwrap(), 50),
+                "{method} {path}"
+            );
         }
         drop(client);
         server.stop().await.unwrap();
@@ -479,7 +525,7 @@ mod tests {
         for _ in 0..2 {
             let reply = client.get("/").await;
             assert_eq!(reply.status, 200);
-            assert_eq!(reply.body, body(1_000));
+            assert_eq!(reply.body, body("/", 1_000));
         }
         drop(client);
         server.stop().await.unwrap();
@@ -532,7 +578,7 @@ mod tests {
             .await
             .expect("in-flight response was cut");
         assert_eq!(reply.status, 200);
-        assert_eq!(reply.body, body(100));
+        assert_eq!(reply.body, body("/", 100));
         assert!(client.closed_by_server().await);
         stopped.await.unwrap().unwrap();
     }

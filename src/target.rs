@@ -56,8 +56,21 @@ impl TargetServer {
     /// `count` distinct URLs on the server: `/0`, `/1`, …
     pub fn urls(&self, count: u32) -> Vec<String> {
         let base = self.url.trim_end_matches('/');
-        (0..count).map(|i| format!("{base}/{i}")).collect()
+        (0..count).map(|i| format!("{base}{}", path(i))).collect()
     }
+
+    /// The CRC-32 of the body the server sends for each of [`TargetServer::urls`].
+    pub fn expected_digests(&self, count: u32, body_bytes: usize) -> Vec<u32> {
+        let bodies = crate::server::Bodies::new(body_bytes);
+        (0..count)
+            .map(|i| crc32fast::hash(&bodies.for_path(&path(i))))
+            .collect()
+    }
+}
+
+/// The path of request `i`.
+fn path(i: u32) -> String {
+    format!("/{i}")
 }
 
 impl Drop for TargetServer {

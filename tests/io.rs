@@ -34,11 +34,18 @@ fn every_model_downloads_the_verified_byte_total() {
         "json",
     ]);
     assert_eq!(rows(&report).len(), 5);
+    // What every model must have read: the server's body for each path, hashed.
+    let mut expected = crc32fast::Hasher::new();
+    for i in 0..24 {
+        let body = concbench::server::body(&format!("/{i}"), 1000);
+        expected.update(&crc32fast::hash(&body).to_le_bytes());
+    }
+    let expected = format!("{:08x}", expected.finalize());
     for row in rows(&report) {
         assert_eq!(row["workload"], "io");
         assert_eq!(row["verified"], true, "{row}");
         assert_eq!(row["io"]["bytes"], 24_000, "{row}");
-        assert_eq!(row["checksum"], "24000");
+        assert_eq!(row["checksum"], expected.as_str(), "{row}");
         assert_eq!(row["io"]["failed"], 0);
         assert_eq!(row["io"]["requests"], 24);
         // Every request waited out the server's latency: a lower bound, not a speed.
@@ -75,6 +82,75 @@ fn always_500() -> String {
         }
     });
     url
+}
+
+/// A server that announces a 40-byte body and sends it one byte every 100 ms: each
+/// read returns within 100 ms, so only a deadline on the whole request stops it.
+fn trickle() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    line.clear();
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-length: 40\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                for _ in 0..40 {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if stream
+                        .write_all(b"x")
+                        .and_then(|()| stream.flush())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// `--timeout` is a deadline for the whole request, in every model: a body trickled
+/// one byte at a time is a timeout, never a 4-second success.
+#[test]
+fn a_trickled_body_times_out_in_every_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("sites.txt");
+    std::fs::write(&sites, format!("{}\n", trickle())).unwrap();
+    let report = json_report(&[
+        "io",
+        "--sites",
+        sites.to_str().unwrap(),
+        "--repeat",
+        "2",
+        "--timeout",
+        "500ms",
+        "--workers",
+        "2",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--allow-failures",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    assert_eq!(rows(&report).len(), 5);
+    for row in rows(&report) {
+        assert_eq!(row["io"]["failures"]["timeout"], 2, "{row}");
+        // Ended by the deadline, not by the end of the body 4 s later.
+        let longest = row["io"]["latency_s"]["max"].as_f64().unwrap();
+        assert!((0.5..2.0).contains(&longest), "{row}");
+    }
 }
 
 /// A loopback URL with nothing listening.

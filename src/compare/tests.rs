@@ -16,7 +16,9 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
         wall_s: wall.clone(),
         setup_s: Summary::of(&[0.001]).unwrap(),
         cpu_s: wall,
-        peak_rss_bytes: 1 << 20,
+        memory_bytes: 1 << 20,
+        largest_process_bytes: 1 << 20,
+        census: Default::default(),
         speedup: None,
         median_ci95_s: [0.0, 0.0],
         efficiency: None,
@@ -24,6 +26,7 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
         outliers: Vec::new(),
         cv: 0.0,
         verified: true,
+        verify_note: None,
         checksum: "1".to_string(),
         io: None,
     }

@@ -27,7 +27,9 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         runs: wall.len(),
         setup_s: summary(&[0.001, 0.002, 0.003]),
         cpu_s: summary(&wall.iter().map(|w| w * workers as f64).collect::<Vec<_>>()),
-        peak_rss_bytes: 10 << 20,
+        memory_bytes: 10 << 20,
+        largest_process_bytes: 10 << 20,
+        census: Default::default(),
         speedup: None,
         median_ci95_s: [wall_s.min, wall_s.max],
         efficiency: None,
@@ -36,6 +38,7 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         cv: wall_s.stddev / wall_s.mean,
         wall_s,
         verified: true,
+        verify_note: None,
         checksum: "12345678901234567890".to_string(),
         io: None,
     }
@@ -64,6 +67,7 @@ fn report() -> Report {
     };
     let io = ResultRow {
         verified: false,
+        verify_note: None,
         checksum: "102400".to_string(),
         io: Some(IoFigures {
             requests: 100,
@@ -129,7 +133,7 @@ fn export_json(format: ExportFormat, report: &Report) -> Value {
 fn json_is_the_report_pretty_printed() {
     let report = report();
     let text = export(ExportFormat::Json, &report);
-    assert!(text.starts_with("{\n  \"schema_version\": 1,\n"), "{text}");
+    assert!(text.starts_with("{\n  \"schema_version\": 2,\n"), "{text}");
     assert!(text.ends_with("}\n"));
     let parsed: Report = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed, report);
@@ -138,7 +142,7 @@ fn json_is_the_report_pretty_printed() {
 #[test]
 fn csv_has_one_row_per_result() {
     let expected = "\
-workload,strategy,workers,runs,median_s,mean_s,stddev_s,min_s,max_s,setup_median_s,cpu_median_s,peak_rss_bytes,speedup,efficiency,verified,checksum,requests_per_s,failed
+workload,strategy,workers,runs,median_s,mean_s,stddev_s,min_s,max_s,setup_median_s,cpu_median_s,memory_bytes,speedup,efficiency,verified,checksum,requests_per_s,failed
 cpu,sequential,1,3,0.25,0.25,0.125,0.125,0.375,0.002,0.25,10485760,1,1,true,12345678901234567890,,
 cpu,threads,2,3,0.125,0.125,0.0625,0.0625,0.1875,0.002,0.25,10485760,2,1,true,12345678901234567890,,
 io,async,64,3,0.03125,0.03125,0.015625,0.015625,0.046875,0.002,2,10485760,,,false,102400,3200,1

@@ -26,7 +26,7 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
         "efficiency",
         "setup",
         "CPU time",
-        "peak mem",
+        "memory",
     ];
     if workload == Workload::Io {
         header.extend(["req/s", "latency p50 / p90 / p99 / max", "failures"]);
@@ -53,7 +53,7 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
                 format::seconds(row.setup_s.median)
             },
             format::seconds(row.cpu_s.median),
-            format::bytes(row.peak_rss_bytes),
+            format::bytes(row.memory_bytes),
         ];
         if let Some(io) = &row.io {
             let l = &io.latency_s;
@@ -125,7 +125,7 @@ mod tests {
         .rows;
         let expected = "\
 ┌────────────┬─────────┬─────────┬────────────────┬───────────────────┬─────────┬────────────┬─────────┬──────────┬──────────┬──────────┐
-│ model      ┆ workers ┆  median ┆       mean ± σ ┆         min … max ┆ speedup ┆ efficiency ┆   setup ┆ CPU time ┆ peak mem ┆ verified │
+│ model      ┆ workers ┆  median ┆       mean ± σ ┆         min … max ┆ speedup ┆ efficiency ┆   setup ┆ CPU time ┆   memory ┆ verified │
 ╞════════════╪═════════╪═════════╪════════════════╪═══════════════════╪═════════╪════════════╪═════════╪══════════╪══════════╪══════════╡
 │ sequential ┆       1 ┆ 80.0 ms ┆ 80.0 ± 2.00 ms ┆ 78.0 ms … 82.0 ms ┆   1.00× ┆      100 % ┆       - ┆  80.0 ms ┆ 5.00 MiB ┆      yes │
 │ processes  ┆       2 ┆ 45.0 ms ┆ 45.0 ± 5.00 ms ┆ 40.0 ms … 50.0 ms ┆   1.78× ┆       89 % ┆ 2.50 ms ┆  80.0 ms ┆ 5.00 MiB ┆       NO │
@@ -135,15 +135,24 @@ mod tests {
 
     #[test]
     fn io_table_shows_failures_by_kind() {
-        let fetch = |failure| Fetch {
+        let fetch = |failure: Option<FailureKind>| Fetch {
             bytes: 100,
             latency_s: 0.05,
+            started_s: 0.0,
+            digest: failure.is_none().then_some(7),
             failure,
         };
         let outputs = Outputs::Io(vec![fetch(None), fetch(Some(FailureKind::Timeout))]);
+        let urls = [
+            "http://127.0.0.1:1/0".to_string(),
+            "http://127.0.0.1:1/1".into(),
+        ];
         let rows = analysis::io(
-            2,
-            analysis::ExpectedBytes::Exactly(200),
+            &urls,
+            &analysis::ExpectedBodies::Exactly {
+                digests: vec![7, 7],
+                body_bytes: 100,
+            },
             &[model(Strategy::Async, &[0.1], outputs)],
         )
         .rows;

@@ -11,7 +11,15 @@
 //! worker. (`spawn_blocking` or rayon is the right tool there.) The table shows the
 //! former's cost is small here; the latter's is not measurable by a batch job.
 //!
-//! Set-up is building the runtime (it spawns its worker threads) and the client.
+//! Set-up is building the runtime and the client, up to the moment every worker
+//! thread has started (`on_thread_start`). Teardown is dropping the runtime and
+//! waiting until every runtime thread has stopped (`on_thread_stop`).
+//!
+//! **Census:** 1 process, N + 1 threads — the runtime's N workers and the main thread,
+//! which drives `block_on` and waits for the tasks. tokio's blocking pool stays empty:
+//! nothing here calls `spawn_blocking`, reqwest connects to IP addresses without a
+//! DNS lookup, and a host name would be resolved on one blocking-pool thread, which
+//! would show in the census.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,27 +27,56 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::sync::Semaphore;
 
-use super::{Model, ModelRun};
+use super::{Arrivals, Model, ModelRun};
+use crate::census;
 use crate::workload::io::{self, Fetch};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct AsyncTokio;
 
-fn build_runtime(workers: usize) -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .context("building the tokio runtime")
+/// A runtime of `workers` threads, and the counts of its threads started and stopped.
+struct Runtime {
+    runtime: tokio::runtime::Runtime,
+    started: Arc<Arrivals>,
+    stopped: Arc<Arrivals>,
+}
+
+impl Runtime {
+    /// Builds the runtime and returns once every worker thread is running.
+    fn start(workers: usize) -> anyhow::Result<Runtime> {
+        let started = Arc::new(Arrivals::default());
+        let stopped = Arc::new(Arrivals::default());
+        let (on_start, on_stop) = (started.clone(), stopped.clone());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .on_thread_start(move || on_start.arrive())
+            .on_thread_stop(move || on_stop.arrive())
+            .build()
+            .context("building the tokio runtime")?;
+        started.wait_for(workers);
+        Ok(Runtime {
+            runtime,
+            started,
+            stopped,
+        })
+    }
+
+    /// Drops the runtime and waits until every thread it started has stopped.
+    fn shut_down(self) {
+        drop(self.runtime);
+        self.stopped.wait_for(self.started.count());
+    }
 }
 
 impl Model for AsyncTokio {
     fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>> {
         let started = Instant::now();
-        let runtime = build_runtime(workers)?;
+        let runtime = Runtime::start(workers)?;
         let setup = started.elapsed();
+        census::mark();
         let kernel = job.kernel;
-        let outputs = runtime.block_on(async {
+        let outputs = runtime.runtime.block_on(async {
             let tasks: Vec<_> = job
                 .numbers
                 .iter()
@@ -49,20 +86,26 @@ impl Model for AsyncTokio {
             for task in tasks {
                 outputs.push(task.await.context("a task panicked")?);
             }
+            census::mark();
             anyhow::Ok(outputs)
         })?;
-        drop(runtime);
-        Ok(ModelRun { outputs, setup })
+        runtime.shut_down();
+        Ok(ModelRun {
+            outputs,
+            setup,
+            children: Vec::new(),
+        })
     }
 
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
         let started = Instant::now();
-        let runtime = build_runtime(workers)?;
+        let runtime = Runtime::start(workers)?;
         let client = io::async_client(&job.client)?;
         let setup = started.elapsed();
+        census::mark();
         let max = job.client.max_body_bytes;
         let limit = Arc::new(Semaphore::new(job.concurrency));
-        let outputs = runtime.block_on(async {
+        let outputs = runtime.runtime.block_on(async {
             let tasks: Vec<_> = job
                 .urls
                 .iter()
@@ -78,10 +121,15 @@ impl Model for AsyncTokio {
             for task in tasks {
                 outputs.push(task.await.context("a task panicked")??);
             }
+            census::mark();
             anyhow::Ok(outputs)
         })?;
         drop(client);
-        drop(runtime);
-        Ok(ModelRun { outputs, setup })
+        runtime.shut_down();
+        Ok(ModelRun {
+            outputs,
+            setup,
+            children: Vec::new(),
+        })
     }
 }

@@ -11,7 +11,12 @@
 //! The timing rule, the same for every model: the clock starts before the model's own
 //! set-up (spawning threads, building a runtime, starting the pool) and stops after
 //! its teardown (threads joined, runtime dropped, workers exited), as in the classic
-//! experiment. Each model reports its set-up time on its own as well.
+//! experiment. Set-up ends when every worker is running and ready for work, and
+//! teardown ends when every thread has been joined and every worker process reaped.
+//! Each model reports its set-up time on its own as well.
+//!
+//! Each model's module docs say what its census shows: how many processes and
+//! threads it really ran ([`crate::census`]); tests/census.rs holds them to it.
 
 pub mod async_tokio;
 pub mod processes;
@@ -20,18 +25,51 @@ pub mod sequential;
 pub mod threads;
 
 use std::fmt;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::census::{self, ProcessCensus, RunCensus};
 use crate::workload::io::Fetch;
 use crate::workload::{CpuJob, IoJob, Job, Outputs};
 
-/// What a model hands back: its outputs in input order and how long its set-up took.
+/// What a model hands back: its outputs in input order, how long its set-up took,
+/// and the census of the worker processes it started, if any.
 #[derive(Debug)]
 pub struct ModelRun<T> {
     pub outputs: Vec<T>,
     pub setup: Duration,
+    /// What each child process reported about itself before it exited, in order.
+    pub children: Vec<ProcessCensus>,
+}
+
+/// Counts arrivals (threads started, threads stopped), so a model can wait until all
+/// of its workers are running before it ends its set-up.
+#[derive(Debug, Default)]
+pub struct Arrivals {
+    count: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl Arrivals {
+    pub fn arrive(&self) {
+        *self.count.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.changed.notify_all();
+    }
+
+    pub fn count(&self) -> usize {
+        *self.count.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Blocks until at least `n` have arrived.
+    pub fn wait_for(&self, n: usize) {
+        let count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        let _reached = self
+            .changed
+            .wait_while(count, |count| *count < n)
+            .unwrap_or_else(|p| p.into_inner());
+    }
 }
 
 /// A concurrency model: runs either job with a given number of workers.
@@ -118,6 +156,8 @@ pub struct Timed {
     pub wall: Duration,
     pub setup: Duration,
     pub outputs: Outputs,
+    /// This process, then every worker process the model started.
+    pub census: RunCensus,
 }
 
 /// Runs the model once and times it by the rule in this module's docs.
@@ -125,20 +165,24 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
     let model = strategy.model();
     let workers = strategy.workers(workers);
     let started = Instant::now();
-    let (setup, outputs) = match job {
+    let (setup, outputs, children) = match job {
         Job::Cpu(job) => {
             let run = model.run_cpu(job, workers)?;
-            (run.setup, Outputs::Cpu(run.outputs))
+            (run.setup, Outputs::Cpu(run.outputs), run.children)
         }
         Job::Io(job) => {
             let run = model.run_io(job, workers)?;
-            (run.setup, Outputs::Io(run.outputs))
+            (run.setup, Outputs::Io(run.outputs), run.children)
         }
     };
+    let wall = started.elapsed();
+    let mut processes = vec![census::this_process()];
+    processes.extend(children);
     Ok(Timed {
-        wall: started.elapsed(),
+        wall,
         setup,
         outputs,
+        census: RunCensus { processes },
     })
 }
 

@@ -1,54 +1,88 @@
 //! rayon: a work-stealing pool of N threads driven by `par_iter`.
 //!
 //! CPU: what rayon is for; work stealing keeps both cores busy. I/O: the same
-//! blocking fetch as the threads model, one shared blocking client, under
+//! blocking fetch as the threads model, one shared blocking `ureq` agent, under
 //! `par_iter` — it shows what a CPU pool does with I/O: at most N requests in flight,
 //! each thread blocked on the network, exactly like a thread pool of N.
 //!
-//! Set-up is building the pool (rayon spawns its threads there) and the client.
+//! The pool is a scoped one ([`rayon::ThreadPoolBuilder::build_scoped`]), so the
+//! timed region follows the rule of every model: set-up ends when all N pool threads
+//! are running (each checks in before it starts taking work), and teardown ends when
+//! every one of them has been joined. A plain `ThreadPool` is dropped without joining
+//! its threads, which would leave their exit out of the time.
+//!
+//! **Census:** 1 process, N + 1 threads — the N pool threads and the main thread,
+//! which waits in `install` while they work.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rayon::prelude::*;
 
-use super::{Model, ModelRun};
+use super::{Arrivals, Model, ModelRun};
+use crate::census;
 use crate::workload::io::{self, Fetch};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct RayonPool;
 
-fn build_pool(workers: usize) -> anyhow::Result<rayon::ThreadPool> {
+/// Runs `work` on a scoped pool of `workers` threads; returns its result and the
+/// set-up time (from `started` to every pool thread running).
+fn with_pool<T: Send>(
+    workers: usize,
+    started: Instant,
+    work: impl FnOnce() -> T + Send,
+) -> anyhow::Result<(T, Duration)> {
+    let running = Arrivals::default();
     rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
-        .build()
+        .build_scoped(
+            |thread| {
+                running.arrive();
+                thread.run()
+            },
+            |pool| {
+                running.wait_for(workers);
+                let setup = started.elapsed();
+                census::mark();
+                let result = pool.install(work);
+                census::mark();
+                (result, setup)
+            },
+        )
         .context("building the rayon pool")
 }
 
 impl Model for RayonPool {
     fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>> {
         let started = Instant::now();
-        let pool = build_pool(workers)?;
-        let setup = started.elapsed();
-        let outputs = pool.install(|| job.numbers.par_iter().map(|&n| job.kernel.run(n)).collect());
-        Ok(ModelRun { outputs, setup })
+        let (outputs, setup) = with_pool(workers, started, || {
+            job.numbers.par_iter().map(|&n| job.kernel.run(n)).collect()
+        })?;
+        Ok(ModelRun {
+            outputs,
+            setup,
+            children: Vec::new(),
+        })
     }
 
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
         let started = Instant::now();
-        let pool = build_pool(workers)?;
-        let client = io::blocking_client(&job.client)?;
-        let setup = started.elapsed();
+        let agent = io::blocking_client(&job.client);
         let max = job.client.max_body_bytes;
-        let outputs = pool.install(|| {
+        let (outputs, setup) = with_pool(workers, started, || {
             // One URL per rayon job: the default splitting would hand each thread a
             // contiguous block, which is fine for equal work but not what we measure.
             job.urls
                 .par_iter()
                 .with_max_len(1)
-                .map(|url| io::fetch_blocking(&client, url, max))
+                .map(|url| io::fetch_blocking(&agent, url, max))
                 .collect()
-        });
-        Ok(ModelRun { outputs, setup })
+        })?;
+        Ok(ModelRun {
+            outputs,
+            setup,
+            children: Vec::new(),
+        })
     }
 }

@@ -1,11 +1,16 @@
 //! sequential: the baseline every speedup is measured against.
 //!
-//! CPU: a plain loop. I/O: one blocking client (so one kept-alive connection per
-//! host), one request at a time. No set-up beyond building that client.
+//! CPU: a plain loop. I/O: one blocking `ureq` agent (so one kept-alive connection per
+//! host), one request at a time, on the one thread. No set-up beyond building that
+//! agent.
+//!
+//! **Census:** 1 process, 1 thread — the thread that runs the loop. Nothing else is
+//! started: the blocking client does its I/O on the calling thread.
 
 use std::time::Instant;
 
 use super::{Model, ModelRun};
+use crate::census;
 use crate::workload::io::{self, Fetch};
 use crate::workload::{CpuJob, IoJob};
 
@@ -13,23 +18,32 @@ pub struct Sequential;
 
 impl Model for Sequential {
     fn run_cpu(&self, job: &CpuJob, _workers: usize) -> anyhow::Result<ModelRun<u128>> {
+        census::mark();
         let outputs = job.numbers.iter().map(|&n| job.kernel.run(n)).collect();
+        census::mark();
         Ok(ModelRun {
             outputs,
             setup: Default::default(),
+            children: Vec::new(),
         })
     }
 
     fn run_io(&self, job: &IoJob, _workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
         let started = Instant::now();
-        let client = io::blocking_client(&job.client)?;
+        let agent = io::blocking_client(&job.client);
         let setup = started.elapsed();
+        census::mark();
         let max = job.client.max_body_bytes;
         let outputs = job
             .urls
             .iter()
-            .map(|url| io::fetch_blocking(&client, url, max))
+            .map(|url| io::fetch_blocking(&agent, url, max))
             .collect();
-        Ok(ModelRun { outputs, setup })
+        census::mark();
+        Ok(ModelRun {
+            outputs,
+            setup,
+            children: Vec::new(),
+        })
     }
 }

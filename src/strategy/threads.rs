@@ -2,11 +2,15 @@
 //! (an atomic index into the input) until it is empty.
 //!
 //! CPU: Rust threads run truly in parallel, so unlike Python's GIL-bound threads this
-//! scales with cores. I/O: each thread owns one blocking client, like a
+//! scales with cores. I/O: each thread owns one blocking `ureq` agent, like a
 //! `requests.Session` per thread; N requests are in flight at a time.
 //!
 //! Set-up is spawning the threads (and building their clients) up to the moment all
-//! of them wait at a barrier; work starts when the barrier opens.
+//! of them wait at a barrier; work starts when the barrier opens. Teardown is joining
+//! every thread (a scoped spawn).
+//!
+//! **Census:** 1 process, N + 1 threads — the N workers and the main thread, which
+//! waits for them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
@@ -15,6 +19,7 @@ use std::time::Instant;
 use anyhow::anyhow;
 
 use super::{Model, ModelRun};
+use crate::census;
 use crate::workload::io::{self, Fetch};
 use crate::workload::{CpuJob, IoJob};
 
@@ -30,7 +35,7 @@ impl Model for Threads {
         pool(
             &job.urls,
             workers,
-            || io::blocking_client(&job.client),
+            || Ok(io::blocking_client(&job.client)),
             |client, url| io::fetch_blocking(client, url, max),
         )
     }
@@ -75,6 +80,8 @@ where
                 })
             })
             .collect();
+        // Every worker exists now and none can finish before the barrier opens.
+        census::mark();
         ready.wait();
         let setup = started.elapsed();
         let per_thread: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
@@ -94,5 +101,9 @@ where
         .into_iter()
         .collect::<Option<Vec<T>>>()
         .ok_or_else(|| anyhow!("a worker thread left an item undone"))?;
-    Ok(ModelRun { outputs, setup })
+    Ok(ModelRun {
+        outputs,
+        setup,
+        children: Vec::new(),
+    })
 }

@@ -26,6 +26,7 @@ pub fn run() -> anyhow::Result<()> {
         wall_s: timed.wall.as_secs_f64(),
         setup_s: timed.setup.as_secs_f64(),
         outputs: timed.outputs,
+        census: timed.census,
     };
     write_message(&mut std::io::stdout().lock(), &sample)
 }

@@ -1,7 +1,8 @@
 //! `concbench worker`: the child side of the process pool.
 //!
-//! Reads [`Request`]s from stdin, answers each on stdout, and exits 0 on `Shutdown` or
-//! at end of input, so a worker whose parent died (its stdin closes) exits by itself.
+//! Reads [`Request`]s from stdin, answers each on stdout, and exits 0 on `Shutdown`
+//! (after answering it with its own census: threads and peak memory) or at end of
+//! input, so a worker whose parent died (its stdin closes) exits by itself.
 //! It also dies with its parent (see [`super::die_with_parent`]), which covers a parent
 //! killed while this worker is busy with a long task.
 
@@ -12,6 +13,7 @@ use anyhow::bail;
 use super::protocol::{
     Request, Response, Task, TaskOutput, WorkerInit, read_message, write_message,
 };
+use crate::census;
 use crate::workload::io;
 
 /// Runs the worker loop on this process's stdin and stdout.
@@ -26,20 +28,17 @@ pub fn run() -> anyhow::Result<()> {
         let response = match request {
             Request::Init {
                 init: WorkerInit::Cpu,
-            } => Response::Ready,
+            } => {
+                census::mark();
+                Response::Ready
+            }
             Request::Init {
                 init: WorkerInit::Io(settings),
             } => {
                 max_body = settings.max_body_bytes;
-                match io::blocking_client(&settings) {
-                    Ok(built) => {
-                        client = Some(built);
-                        Response::Ready
-                    }
-                    Err(e) => Response::Failed {
-                        message: format!("{e:#}"),
-                    },
-                }
+                client = Some(io::blocking_client(&settings));
+                census::mark();
+                Response::Ready
             }
             Request::Task {
                 id,
@@ -63,7 +62,14 @@ pub fn run() -> anyhow::Result<()> {
                     message: "fetch before an io init".into(),
                 },
             },
-            Request::Shutdown => return Ok(()),
+            Request::Shutdown => {
+                drop(client.take());
+                let bye = Response::Bye {
+                    census: census::this_process(),
+                };
+                write_message(&mut output, &bye)?;
+                return Ok(());
+            }
         };
         let failed = matches!(response, Response::Failed { .. });
         write_message(&mut output, &response)?;

@@ -7,7 +7,9 @@
 //! - **process pool** (`concbench worker`): parent sends [`Request::Init`], the
 //!   worker answers [`Response::Ready`]; then any number of [`Request::Task`] each
 //!   answered by one [`Response::Done`] (or [`Response::Failed`]) carrying the same id;
-//!   finally [`Request::Shutdown`], or end of input, and the worker exits 0.
+//!   finally [`Request::Shutdown`], answered by [`Response::Bye`] with the worker's own
+//!   census (threads, peak memory), after which the worker exits 0. At end of input
+//!   a worker exits 0 without a word.
 //! - **measured run** (`concbench measure-run`): parent writes one [`RunSpec`] and
 //!   closes stdin; the child writes one [`RunSample`] and exits 0.
 
@@ -17,6 +19,7 @@ use anyhow::Context;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::census::{ProcessCensus, RunCensus};
 use crate::strategy::Strategy;
 use crate::workload::cpu::Kernel;
 use crate::workload::io::{ClientSettings, Fetch};
@@ -63,8 +66,18 @@ pub enum Request {
 #[serde(rename_all = "lowercase")]
 pub enum Response {
     Ready,
-    Done { id: u64, output: TaskOutput },
-    Failed { message: String },
+    Done {
+        id: u64,
+        output: TaskOutput,
+    },
+    Failed {
+        message: String,
+    },
+    /// The answer to [`Request::Shutdown`]: what this worker used, read just before
+    /// it exits.
+    Bye {
+        census: ProcessCensus,
+    },
 }
 
 /// Parent to measured-run child: run this model on this job once.
@@ -85,6 +98,8 @@ pub struct RunSample {
     /// pool (included in `wall_s`).
     pub setup_s: f64,
     pub outputs: Outputs,
+    /// The run process and each of its worker processes, as each read itself.
+    pub census: RunCensus,
 }
 
 /// Writes one message as one line and flushes it.
@@ -171,6 +186,8 @@ mod tests {
         let fetch = Fetch {
             bytes: 10_240,
             latency_s: 0.051,
+            started_s: 12_345.678_901_234,
+            digest: Some(u32::MAX),
             failure: Some(FailureKind::Status),
         };
         round_trip(&[
@@ -185,6 +202,12 @@ mod tests {
             },
             Response::Failed {
                 message: "no such kernel".into(),
+            },
+            Response::Bye {
+                census: ProcessCensus {
+                    threads: 1,
+                    peak_rss_bytes: 3 << 20,
+                },
             },
         ]);
     }
@@ -204,6 +227,12 @@ mod tests {
             wall_s: 1.25,
             setup_s: 0.002,
             outputs: Outputs::Cpu(vec![1, u128::MAX]),
+            census: RunCensus {
+                processes: vec![ProcessCensus {
+                    threads: 3,
+                    peak_rss_bytes: 5 << 20,
+                }],
+            },
         };
         round_trip(&[sample]);
     }

@@ -1,9 +1,28 @@
 //! The I/O job: one HTTP GET per URL, reading the whole body, and what came of it.
 //!
-//! Owns the unit of work shared by every model ([`fetch_blocking`] and [`fetch_async`]
-//! do the same thing with the two reqwest clients), the typed outcome of one request
-//! ([`Fetch`], [`FailureKind`]), and the `--sites` file format ([`parse_sites`]).
-//! A failed request is data: it is counted by kind and never aborts a run.
+//! Owns the unit of work shared by every model and the two HTTP clients it is done
+//! with, the typed outcome of one request ([`Fetch`], [`FailureKind`]), and the
+//! `--sites` file format ([`parse_sites`]). A failed request is data: it is counted by
+//! kind and never aborts a run.
+//!
+//! Two clients, as in the classic experiment (`requests` for the blocking versions,
+//! `aiohttp` for asyncio):
+//!
+//! - [`blocking_client`] is a `ureq` agent. It does its I/O on the calling thread
+//!   and starts no thread of its own, so a blocking model runs exactly the threads it
+//!   says it does. (`reqwest::blocking` hides a tokio runtime on a background
+//!   thread.) One exception: a host *name* is resolved on a short-lived helper thread,
+//!   so that `--timeout` bounds the DNS lookup too; IP addresses, like the built-in
+//!   target's 127.0.0.1, are never resolved.
+//! - [`async_client`] is a `reqwest::Client`, for the async model only.
+//!
+//! Both get the same settings ([`ClientSettings`]): `timeout` is a deadline for the
+//! whole request, from connect to the last body byte; bodies over `max_body_bytes`
+//! are refused as they stream; no proxy for loopback; kept-alive connections, reused
+//! for up to [`IDLE_TIMEOUT`], no compression.
+//!
+//! Every body is hashed as it streams (CRC-32, [`Fetch::digest`]), so a run is
+//! verified on what was read, not only on how much.
 
 use std::io::Read;
 use std::path::Path;
@@ -11,6 +30,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+use crate::census::monotonic_s;
+
+/// How long an idle kept-alive connection is kept for reuse (reqwest's default).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Idle connections kept per host and in all: enough for every request of a run to
+/// find its connection again, as reqwest's unbounded pool does.
+const IDLE_CONNECTIONS: usize = 1024;
 
 /// How each model's HTTP client is built: identical settings for every model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +78,7 @@ impl FailureKind {
         }
     }
 
-    fn of(error: &reqwest::Error) -> FailureKind {
+    fn of_reqwest(error: &reqwest::Error) -> FailureKind {
         if error.is_timeout() {
             FailureKind::Timeout
         } else if error.is_connect() {
@@ -60,6 +87,41 @@ impl FailureKind {
             FailureKind::Status
         } else {
             FailureKind::Other
+        }
+    }
+
+    fn of_ureq(error: &ureq::Error) -> FailureKind {
+        use std::io::ErrorKind as Io;
+        match error {
+            ureq::Error::Timeout(_) => FailureKind::Timeout,
+            ureq::Error::StatusCode(_) => FailureKind::Status,
+            ureq::Error::BodyExceedsLimit(_) => FailureKind::BodyTooLarge,
+            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => FailureKind::Connect,
+            ureq::Error::Io(e) => match e.kind() {
+                Io::TimedOut | Io::WouldBlock => FailureKind::Timeout,
+                Io::ConnectionRefused | Io::AddrNotAvailable | Io::NotFound => FailureKind::Connect,
+                _ => FailureKind::Other,
+            },
+            _ => FailureKind::Other,
+        }
+    }
+
+    /// The kind of an error met while reading a ureq body: ureq wraps its own errors
+    /// (a timeout among them) in the `io::Error`.
+    fn of_ureq_read(error: &std::io::Error) -> FailureKind {
+        match error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+        {
+            Some(inner) => FailureKind::of_ureq(inner),
+            None if matches!(
+                error.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+            {
+                FailureKind::Timeout
+            }
+            None => FailureKind::Other,
         }
     }
 }
@@ -71,40 +133,75 @@ pub struct Fetch {
     pub bytes: u64,
     /// From sending the request to the last body byte, or to the failure.
     pub latency_s: f64,
+    /// When the request was sent, on the machine's monotonic clock
+    /// ([`monotonic_s`]): with `latency_s` it tells how many requests were in flight
+    /// at once, across every thread and process of a run.
+    pub started_s: f64,
+    /// CRC-32 of the body read; `None` for a failure.
+    pub digest: Option<u32>,
     /// `None` when the request succeeded.
     pub failure: Option<FailureKind>,
 }
 
-impl Fetch {
-    fn ok(bytes: u64, started: Instant) -> Fetch {
+/// The clock of one request, started before it is sent.
+struct Clock {
+    started: Instant,
+    started_s: f64,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            started: Instant::now(),
+            started_s: monotonic_s(),
+        }
+    }
+
+    fn ok(self, bytes: u64, digest: u32) -> Fetch {
         Fetch {
             bytes,
-            latency_s: started.elapsed().as_secs_f64(),
+            latency_s: self.started.elapsed().as_secs_f64(),
+            started_s: self.started_s,
+            digest: Some(digest),
             failure: None,
         }
     }
 
-    fn failed(kind: FailureKind, started: Instant) -> Fetch {
+    fn failed(self, kind: FailureKind) -> Fetch {
         Fetch {
             bytes: 0,
-            latency_s: started.elapsed().as_secs_f64(),
+            latency_s: self.started.elapsed().as_secs_f64(),
+            started_s: self.started_s,
+            digest: None,
             failure: Some(kind),
         }
     }
 }
 
-/// A blocking client for the models that block a thread per request.
-pub fn blocking_client(settings: &ClientSettings) -> anyhow::Result<reqwest::blocking::Client> {
-    let mut builder = reqwest::blocking::Client::builder().timeout(settings.timeout);
-    if settings.no_proxy {
-        builder = builder.no_proxy();
-    }
-    builder.build().context("building the blocking HTTP client")
+/// A truly blocking client (ureq) for the models that block a thread per request:
+/// its I/O happens on the calling thread (see the module docs).
+pub fn blocking_client(settings: &ClientSettings) -> ureq::Agent {
+    let proxy = if settings.no_proxy {
+        None
+    } else {
+        ureq::Proxy::try_from_env()
+    };
+    ureq::Agent::config_builder()
+        .timeout_global(Some(settings.timeout))
+        .http_status_as_error(false)
+        .proxy(proxy)
+        .max_idle_connections(IDLE_CONNECTIONS)
+        .max_idle_connections_per_host(IDLE_CONNECTIONS)
+        .max_idle_age(IDLE_TIMEOUT)
+        .build()
+        .new_agent()
 }
 
 /// The async client, shared by all tasks of the async model.
 pub fn async_client(settings: &ClientSettings) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder().timeout(settings.timeout);
+    let mut builder = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .pool_idle_timeout(IDLE_TIMEOUT);
     if settings.no_proxy {
         builder = builder.no_proxy();
     }
@@ -113,12 +210,8 @@ pub fn async_client(settings: &ClientSettings) -> anyhow::Result<reqwest::Client
 
 /// Why a response must be refused before its body is read: a non-2xx status, or a
 /// declared length over the cap (a body without one is checked as it streams).
-fn refuse_head(
-    status: reqwest::StatusCode,
-    length: Option<u64>,
-    max_body: u64,
-) -> Option<FailureKind> {
-    if !status.is_success() {
+fn refuse_head(status: u16, length: Option<u64>, max_body: u64) -> Option<FailureKind> {
+    if !(200..300).contains(&status) {
         Some(FailureKind::Status)
     } else if length.is_some_and(|len| len > max_body) {
         Some(FailureKind::BodyTooLarge)
@@ -127,64 +220,61 @@ fn refuse_head(
     }
 }
 
-/// GET `url` and read the whole body into a scratch buffer, counting bytes.
-pub fn fetch_blocking(client: &reqwest::blocking::Client, url: &str, max_body: u64) -> Fetch {
-    let started = Instant::now();
-    let mut response = match client.get(url).send() {
+/// GET `url` on the calling thread and read the whole body, counting and hashing it.
+pub fn fetch_blocking(agent: &ureq::Agent, url: &str, max_body: u64) -> Fetch {
+    let clock = Clock::start();
+    let mut response = match agent.get(url).call() {
         Ok(response) => response,
-        Err(e) => return Fetch::failed(FailureKind::of(&e), started),
+        Err(e) => return clock.failed(FailureKind::of_ureq(&e)),
     };
-    if let Some(kind) = refuse_head(response.status(), response.content_length(), max_body) {
-        return Fetch::failed(kind, started);
+    let length = response.body().content_length();
+    if let Some(kind) = refuse_head(response.status().as_u16(), length, max_body) {
+        return clock.failed(kind);
     }
+    let mut reader = response.body_mut().as_reader();
     let mut buffer = [0u8; 16 * 1024];
     let mut total = 0u64;
+    let mut digest = crc32fast::Hasher::new();
     loop {
-        match response.read(&mut buffer) {
-            Ok(0) => return Fetch::ok(total, started),
+        match reader.read(&mut buffer) {
+            Ok(0) => return clock.ok(total, digest.finalize()),
             Ok(n) => {
                 total += n as u64;
                 if total > max_body {
-                    return Fetch::failed(FailureKind::BodyTooLarge, started);
+                    return clock.failed(FailureKind::BodyTooLarge);
                 }
+                digest.update(&buffer[..n]);
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                let kind = match e
-                    .get_ref()
-                    .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-                {
-                    Some(inner) => FailureKind::of(inner),
-                    None if e.kind() == std::io::ErrorKind::TimedOut => FailureKind::Timeout,
-                    None => FailureKind::Other,
-                };
-                return Fetch::failed(kind, started);
-            }
+            Err(e) => return clock.failed(FailureKind::of_ureq_read(&e)),
         }
     }
 }
 
-/// GET `url` and read the whole body chunk by chunk, counting bytes.
+/// GET `url` and read the whole body chunk by chunk, counting and hashing it.
 pub async fn fetch_async(client: &reqwest::Client, url: &str, max_body: u64) -> Fetch {
-    let started = Instant::now();
+    let clock = Clock::start();
     let mut response = match client.get(url).send().await {
         Ok(response) => response,
-        Err(e) => return Fetch::failed(FailureKind::of(&e), started),
+        Err(e) => return clock.failed(FailureKind::of_reqwest(&e)),
     };
-    if let Some(kind) = refuse_head(response.status(), response.content_length(), max_body) {
-        return Fetch::failed(kind, started);
+    let status = response.status().as_u16();
+    if let Some(kind) = refuse_head(status, response.content_length(), max_body) {
+        return clock.failed(kind);
     }
     let mut total = 0u64;
+    let mut digest = crc32fast::Hasher::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 total += chunk.len() as u64;
                 if total > max_body {
-                    return Fetch::failed(FailureKind::BodyTooLarge, started);
+                    return clock.failed(FailureKind::BodyTooLarge);
                 }
+                digest.update(&chunk);
             }
-            Ok(None) => return Fetch::ok(total, started),
-            Err(e) => return Fetch::failed(FailureKind::of(&e), started),
+            Ok(None) => return clock.ok(total, digest.finalize()),
+            Err(e) => return clock.failed(FailureKind::of_reqwest(&e)),
         }
     }
 }

@@ -1,0 +1,127 @@
+//! The census: every model runs exactly the processes and threads its name says, on
+//! both jobs, counted by each process from `/proc` (see src/census.rs). And memory is
+//! the whole model's: the sum over its processes.
+
+mod common;
+
+use common::json_report;
+use serde_json::Value;
+
+const WORKERS: usize = 3;
+
+fn census_by_model(report: &Value) -> Vec<(String, Vec<u64>)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let census = &row["census"];
+            let threads: Vec<u64> = census["threads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_u64().unwrap())
+                .collect();
+            assert_eq!(census["processes"], threads.len(), "{row}");
+            (row["strategy"].as_str().unwrap().to_string(), threads)
+        })
+        .collect()
+}
+
+/// Threads per process, the run process first, for `WORKERS` workers.
+fn expected() -> Vec<(String, Vec<u64>)> {
+    let n = WORKERS as u64;
+    vec![
+        // One thread doing the work, nothing hidden (reqwest::blocking hid a runtime
+        // thread here).
+        ("sequential".into(), vec![1]),
+        // N workers plus the main thread.
+        ("threads".into(), vec![n + 1]),
+        // The runtime's N workers plus the main thread driving block_on.
+        ("async".into(), vec![n + 1]),
+        // N pool threads plus the main thread.
+        ("rayon".into(), vec![n + 1]),
+        // The run process (one thread, polling the pipes) and N single-threaded workers.
+        ("processes".into(), vec![1; WORKERS + 1]),
+    ]
+}
+
+#[test]
+fn every_model_runs_the_threads_and_processes_its_name_says_on_cpu() {
+    let workers = WORKERS.to_string();
+    let report = json_report(&[
+        "cpu",
+        "--numbers",
+        "1000,2000,3000,4000,5000,6000",
+        "--workers",
+        &workers,
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    assert_eq!(census_by_model(&report), expected());
+}
+
+#[test]
+fn every_model_runs_the_threads_and_processes_its_name_says_on_io() {
+    let workers = WORKERS.to_string();
+    let report = json_report(&[
+        "io",
+        "--requests",
+        "12",
+        "--latency",
+        "2ms",
+        "--body-bytes",
+        "100",
+        "--workers",
+        &workers,
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    assert_eq!(census_by_model(&report), expected());
+}
+
+fn processes_memory(workers: usize) -> u64 {
+    let workers = workers.to_string();
+    let report = json_report(&[
+        "cpu",
+        "--strategy",
+        "processes",
+        "--numbers",
+        "1000,2000,3000,4000,5000,6000,7000,8000",
+        "--workers",
+        &workers,
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    let row = &report["results"][0];
+    let memory = row["memory_bytes"].as_u64().unwrap();
+    assert!(memory >= row["largest_process_bytes"].as_u64().unwrap());
+    memory
+}
+
+/// The classic lesson: every worker process costs its own memory. The largest single
+/// process (what the table used to show) hardly moves with the pool's size.
+#[test]
+fn eight_worker_processes_cost_at_least_four_times_one() {
+    let one = processes_memory(1);
+    let eight = processes_memory(8);
+    assert!(
+        eight >= 4 * one,
+        "8 workers: {eight} bytes, 1 worker: {one} bytes"
+    );
+}
