@@ -48,6 +48,9 @@ pub fn run(
         });
         let job = Job::Cpu(cpu.job.clone());
         let models = measure(config, "cpu", cpu.workers, cpu.runs, &job, executor)?;
+        if let Some(settings) = &mut report_config.cpu {
+            settings.runs = measured_rounds(&models);
+        }
         sections.push((Workload::Cpu, analysis::cpu(&cpu.job, &models)));
     }
 
@@ -155,7 +158,8 @@ fn measure(
         })
         .collect();
     let bar = progress::bar(label);
-    let models = runner::run_interleaved(&specs, config.warmup, runs, executor, &bar);
+    let rounds = crate::config::StopRule::rounds(config.stop, runs);
+    let models = runner::run_interleaved(&specs, config.warmup, rounds, executor, &bar);
     bar.finish_and_clear();
     models
 }
@@ -211,7 +215,14 @@ fn run_io(
     };
     let urls = job.urls.clone();
     let models = measure(config, "io", io.workers, io.runs, &Job::Io(job), executor)?;
+    settings.runs = measured_rounds(&models);
     Ok((settings, analysis::io(&urls, &expected, &models)))
+}
+
+/// How many measured rounds ran (every model runs once per round).
+fn measured_rounds(models: &[runner::ModelRuns]) -> u32 {
+    let rounds = models.first().map_or(0, |m| m.measurements.len());
+    u32::try_from(rounds).unwrap_or(u32::MAX)
 }
 
 /// The line above each table: what was run.

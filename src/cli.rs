@@ -83,10 +83,20 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: u32,
 
-    /// Measured runs of each model, interleaved round-robin across models
-    /// [default: cpu 10, io 3].
+    /// Exactly N measured runs of each model, interleaved round-robin across models.
+    /// Without it: at least 10 (cpu) or 5 (io), then more until --precision or
+    /// --max-time is reached.
     #[arg(short, long, value_name = "N")]
     pub runs: Option<u32>,
+
+    /// Without --runs: add rounds until every model's median is known to within this
+    /// (its 95 % interval, as a fraction of the median).
+    #[arg(long, value_name = "PERCENT", default_value = "2%")]
+    pub precision: String,
+
+    /// Without --runs: stop adding rounds once measuring a workload took this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub max_time: Duration,
 
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]

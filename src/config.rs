@@ -18,10 +18,16 @@ use crate::workload::io::ClientSettings;
 pub const DEFAULT_START: u64 = 5_000_000;
 /// The classic experiment's thread-pool size for downloads.
 pub const DEFAULT_IO_WORKERS: usize = 5;
-/// Measured runs by default: the CPU job is short, the I/O job's sequential model
-/// waits out 160 latencies per run.
+/// The fewest measured runs by default: the CPU job is short; the I/O job's sequential
+/// model waits out 160 latencies per run, and 5 runs a side is the fewest with which a
+/// comparison can reach p < 0.05.
 pub const DEFAULT_CPU_RUNS: u32 = 10;
-pub const DEFAULT_IO_RUNS: u32 = 3;
+pub const DEFAULT_IO_RUNS: u32 = 5;
+/// Without `--runs`, rounds go on until every model's median is this precise...
+pub const DEFAULT_PRECISION: f64 = 0.02;
+/// ... or this much time was spent measuring one workload, or this many rounds ran.
+pub const DEFAULT_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+pub const MAX_ROUNDS: u32 = 100;
 /// More workers than this is a typo, not an experiment.
 pub const MAX_WORKERS: usize = 1024;
 /// Recursive fib beyond this takes minutes per item.
@@ -34,11 +40,37 @@ pub struct BenchConfig {
     pub strategies: Vec<Strategy>,
     /// Unmeasured rounds before the measured ones.
     pub warmup: u32,
+    /// When to stop adding measured rounds past each workload's `runs`; `None` with
+    /// `--runs`, which fixes the count.
+    pub stop: Option<StopRule>,
     pub format: Format,
     pub cpu: Option<CpuPlan>,
     pub io: Option<IoPlan>,
     pub save: SaveConfig,
     pub gate: GateConfig,
+}
+
+/// Adaptive rounds: keep measuring until every model's median is known to within
+/// `precision`, or `max_time` is spent on the workload, or [`MAX_ROUNDS`] ran.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StopRule {
+    pub precision: f64,
+    pub max_time: std::time::Duration,
+}
+
+impl StopRule {
+    /// The rounds of a workload whose minimum is `runs`.
+    pub fn rounds(stop: Option<StopRule>, runs: u32) -> crate::runner::Rounds {
+        match stop {
+            None => crate::runner::Rounds::fixed(runs),
+            Some(stop) => crate::runner::Rounds {
+                min: runs,
+                max: MAX_ROUNDS.max(runs),
+                precision: Some(stop.precision),
+                max_time: Some(stop.max_time),
+            },
+        }
+    }
 }
 
 /// Where the report is written besides stdout.
@@ -66,7 +98,8 @@ pub enum SaveTo {
 pub struct CpuPlan {
     pub job: CpuJob,
     pub workers: usize,
-    /// Measured rounds; each round runs every model once.
+    /// Measured rounds, the fewest (see [`BenchConfig::stop`]); each round runs every
+    /// model once.
     pub runs: u32,
 }
 
@@ -76,7 +109,8 @@ pub struct CpuPlan {
 pub struct IoPlan {
     pub target: IoTarget,
     pub workers: usize,
-    /// Measured rounds; each round runs every model once.
+    /// Measured rounds, the fewest (see [`BenchConfig::stop`]); each round runs every
+    /// model once.
     pub runs: u32,
     pub concurrency: usize,
     pub client: ClientSettings,
@@ -133,6 +167,20 @@ pub fn bench(
     if engine.runs == Some(0) {
         return Err(usage("--runs must be at least 1"));
     }
+    let stop = match engine.runs {
+        Some(_) => None,
+        None => {
+            let precision = crate::compare::parse_fraction(&engine.precision)
+                .map_err(|e| usage(format!("--precision: {e}")))?;
+            if !(precision > 0.0 && precision < 1.0) {
+                return Err(usage("--precision must be between 0 % and 100 %"));
+            }
+            Some(StopRule {
+                precision,
+                max_time: engine.max_time,
+            })
+        }
+    };
     let cpu = cpu
         .map(|args| cpu_plan(args, engine.workers, engine.runs))
         .transpose()?;
@@ -142,6 +190,7 @@ pub fn bench(
     Ok(BenchConfig {
         strategies,
         warmup: engine.warmup,
+        stop,
         format: engine.format,
         cpu,
         io,

@@ -17,6 +17,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use indicatif::ProgressBar;
@@ -100,12 +101,68 @@ impl ModelRuns {
     }
 }
 
-/// Runs `warmup` unmeasured and then `runs` measured rounds of every spec,
-/// round-robin. Any failed run fails the whole benchmark, naming model and run.
+/// How many measured rounds to run: a fixed number (`--runs`), or as many as it takes
+/// for every model's median to be known to a set precision, within a time budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rounds {
+    /// Always at least this many.
+    pub min: u32,
+    /// Never more than this many.
+    pub max: u32,
+    /// Stop once, for every model, the 95 % interval of the median is within ± this
+    /// fraction of the median (0.02: ±2 %).
+    pub precision: Option<f64>,
+    /// Or once the measured rounds have taken this long.
+    pub max_time: Option<Duration>,
+}
+
+impl Rounds {
+    /// Exactly `n` rounds.
+    pub fn fixed(n: u32) -> Rounds {
+        Rounds {
+            min: n,
+            max: n,
+            precision: None,
+            max_time: None,
+        }
+    }
+
+    /// After `done` rounds that took `elapsed`: is another one needed?
+    fn another(&self, done: u32, elapsed: Duration, models: &[ModelRuns]) -> bool {
+        if done < self.min {
+            return true;
+        }
+        if done >= self.max || self.max_time.is_some_and(|budget| elapsed >= budget) {
+            return false;
+        }
+        match self.precision {
+            Some(precision) => models.iter().any(|m| !precise(&m.walls(), precision)),
+            None => false,
+        }
+    }
+}
+
+/// Is the median of `walls` known to within ± `precision` of itself, at 95 %?
+pub fn precise(walls: &[f64], precision: f64) -> bool {
+    let median = crate::stats::median(walls);
+    let (low, high) = crate::significance::median_ci(walls, 0.95, 1000, 0x5EED);
+    median > 0.0 && (high - low) / 2.0 <= precision * median
+}
+
+impl ModelRuns {
+    /// The wall times of the measured runs, in order.
+    pub fn walls(&self) -> Vec<f64> {
+        self.measurements.iter().map(|m| m.wall_s).collect()
+    }
+}
+
+/// Runs `warmup` unmeasured rounds and then as many measured rounds of every spec as
+/// `rounds` asks, round-robin. Any failed run fails the whole benchmark, naming model
+/// and run.
 pub fn run_interleaved(
     specs: &[RunSpec],
     warmup: u32,
-    runs: u32,
+    rounds: Rounds,
     executor: &mut dyn Executor,
     progress: &ProgressBar,
 ) -> anyhow::Result<Vec<ModelRuns>> {
@@ -116,12 +173,29 @@ pub fn run_interleaved(
             measurements: Vec::new(),
         })
         .collect();
-    progress.set_length(u64::from(warmup + runs) * specs.len() as u64);
-    for round in 0..warmup + runs {
+    let per_round = specs.len() as u64;
+    progress.set_length(u64::from(warmup + rounds.min) * per_round);
+    let mut measuring_since = None;
+    for round in 0.. {
         let measured = round >= warmup;
+        if measured {
+            let done = round - warmup;
+            let since = *measuring_since.get_or_insert_with(Instant::now);
+            if !rounds.another(done, since.elapsed(), &results) {
+                break;
+            }
+            if done >= rounds.min {
+                progress.inc_length(per_round);
+            }
+        }
         for model in &mut results {
             let label = if measured {
-                format!("run {}/{runs}", round - warmup + 1)
+                let run = round - warmup + 1;
+                if rounds.min == rounds.max {
+                    format!("run {run}/{}", rounds.max)
+                } else {
+                    format!("run {run}")
+                }
             } else {
                 format!("warmup {}/{warmup}", round + 1)
             };
@@ -315,7 +389,14 @@ mod tests {
             calls: Vec::new(),
             fail_on: None,
         };
-        let runs = run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden()).unwrap();
+        let runs = run_interleaved(
+            &specs(),
+            1,
+            Rounds::fixed(2),
+            &mut executor,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
         use Strategy::*;
         assert_eq!(
             executor.calls,
@@ -351,8 +432,79 @@ mod tests {
             calls: Vec::new(),
             fail_on: Some(5),
         };
-        let error =
-            run_interleaved(&specs(), 1, 2, &mut executor, &ProgressBar::hidden()).unwrap_err();
+        let error = run_interleaved(
+            &specs(),
+            1,
+            Rounds::fixed(2),
+            &mut executor,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
         assert_eq!(format!("{error:#}"), "threads run 1/2 failed: boom");
+    }
+
+    /// Answers with walls from a fixed cycle per model, so precision is reached (or
+    /// not) at a known round.
+    struct Cycling {
+        walls: Vec<Vec<f64>>,
+        calls: usize,
+    }
+
+    impl Executor for Cycling {
+        fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+            let model = specs()
+                .iter()
+                .position(|s| s.strategy == spec.strategy)
+                .unwrap();
+            let cycle = &self.walls[model];
+            let wall_s = cycle[self.calls / 3 % cycle.len()];
+            self.calls += 1;
+            Ok(Measurement {
+                wall_s,
+                setup_s: 0.0,
+                cpu_s: 0.0,
+                census: RunCensus::default(),
+                outputs: Outputs::Cpu(vec![]),
+            })
+        }
+    }
+
+    fn rounds_until_precise(walls: Vec<Vec<f64>>, rounds: Rounds) -> usize {
+        let mut executor = Cycling { walls, calls: 0 };
+        let runs =
+            run_interleaved(&specs(), 0, rounds, &mut executor, &ProgressBar::hidden()).unwrap();
+        let counts: Vec<usize> = runs.iter().map(|m| m.measurements.len()).collect();
+        assert!(counts.iter().all(|&c| c == counts[0]), "{counts:?}");
+        counts[0]
+    }
+
+    #[test]
+    fn rounds_stop_once_every_model_is_precise_or_at_the_cap() {
+        let adaptive = Rounds {
+            min: 5,
+            max: 60,
+            precision: Some(0.02),
+            max_time: None,
+        };
+        // Steady models: the minimum is enough.
+        let steady = vec![vec![1.0], vec![2.0], vec![3.0]];
+        assert_eq!(rounds_until_precise(steady, adaptive), 5);
+        // One model swings by ±20 % for ever: run to the cap.
+        let noisy = vec![vec![1.0], vec![0.8, 1.2], vec![3.0]];
+        assert_eq!(rounds_until_precise(noisy.clone(), adaptive), 60);
+        // A fixed count ignores precision.
+        assert_eq!(rounds_until_precise(noisy, Rounds::fixed(7)), 7);
+    }
+
+    #[test]
+    fn an_exhausted_time_budget_stops_at_the_minimum() {
+        let rounds = Rounds {
+            min: 4,
+            max: 60,
+            precision: Some(0.02),
+            max_time: Some(Duration::ZERO),
+        };
+        let noisy = vec![vec![1.0], vec![0.8, 1.2], vec![3.0]];
+        assert_eq!(rounds_until_precise(noisy, rounds), 4);
     }
 }
