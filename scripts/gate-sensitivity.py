@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""How sensitive is the regression gate at default settings? Not a test: it prints figures.
+
+Runs `concbench WORKLOAD --format json` RERUNS times with default settings (plus any
+extra flags given after `--`), then compares each run with the next (RERUNS - 1 pairs):
+
+  identical  the pair as measured: a "slower" verdict is a false alarm;
+  slowed     the second report with one model's wall times raised by exactly 10 %
+             (every sample, and the summary figures with them), once per model:
+             a "slower" verdict for that model is a catch.
+
+The goal (issue "Honest figures", section 6): a 10 % slowdown of any single model
+caught in at least 19 of 20 comparisons, and at most 1 false alarm in 20 identical
+reruns.
+
+Usage:
+  scripts/gate-sensitivity.py                    # cpu, 21 runs (about 4 minutes)
+  scripts/gate-sensitivity.py io -- --requests 40   # io with extra flags
+Environment: RERUNS (21), SLOWDOWN (0.10), CONCBENCH (a built binary; default: cargo
+build --release), MAX_REGRESSION (passed to compare when set), REUSE (a folder of an
+earlier invocation's run*.json: compare those instead of running again).
+Only the built-in server on 127.0.0.1 is targeted.
+"""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def concbench_binary():
+    if os.environ.get("CONCBENCH"):
+        return os.environ["CONCBENCH"]
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    return str(REPO / "target" / "release" / "concbench")
+
+
+def verdicts(binary, baseline, current):
+    """compare's verdict per model, read from its table: {model: verdict}."""
+    args = [binary, "compare", str(baseline), str(current)]
+    if os.environ.get("MAX_REGRESSION"):
+        args += ["--max-regression", os.environ["MAX_REGRESSION"]]
+    out = subprocess.run(args, capture_output=True, text=True)
+    if out.returncode not in (0, 3):
+        sys.exit(f"compare failed ({out.returncode}): {out.stderr.strip()}")
+    found = {}
+    for line in out.stdout.splitlines():
+        cells = [c.strip(" │|") for c in line.split("┆")]
+        if len(cells) >= 4 and cells[0] not in ("model", ""):
+            found[cells[0]] = cells[-1]
+    return found
+
+
+def slowed(report, model, factor):
+    """The report with `model`'s wall times multiplied by `factor`."""
+    report = copy.deepcopy(report)
+    for row in report["results"]:
+        if row["strategy"] != model:
+            continue
+        wall = row["wall_s"]
+        wall["samples"] = [s * factor for s in wall["samples"]]
+        for key in ("median", "mean", "stddev", "min", "max"):
+            wall[key] *= factor
+    return report
+
+
+def main():
+    argv = sys.argv[1:]
+    extra = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
+    workload = argv[0] if argv else "cpu"
+    reruns = int(os.environ.get("RERUNS", "21"))
+    factor = 1.0 + float(os.environ.get("SLOWDOWN", "0.10"))
+    binary = concbench_binary()
+    reuse = os.environ.get("REUSE")
+    work = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix="gate-sensitivity-"))
+    print(f"reports in {work}", file=sys.stderr)
+
+    reports, seconds = [], []
+    if reuse:
+        reruns = len(list(work.glob("run*.json")))
+        reports = [json.loads((work / f"run{i}.json").read_text()) for i in range(reruns)]
+        seconds = [0.0]
+    for i in range(0 if reuse else reruns):
+        path = work / f"run{i}.json"
+        started = time.monotonic()
+        out = subprocess.run(
+            [binary, workload, "--format", "json", "--no-save", *extra],
+            capture_output=True,
+            text=True,
+        )
+        seconds.append(time.monotonic() - started)
+        if out.returncode != 0:
+            sys.exit(f"run {i} failed ({out.returncode}): {out.stderr.strip()}")
+        path.write_text(out.stdout)
+        reports.append(json.loads(out.stdout))
+        print(f"run {i + 1}/{reruns}: {seconds[-1]:.1f} s", file=sys.stderr)
+
+    models = [row["strategy"] for row in reports[0]["results"]]
+    alarms = {m: 0 for m in models}
+    caught = {m: 0 for m in models}
+    pairs = list(zip(range(reruns - 1), range(1, reruns)))
+    for a, b in pairs:
+        for model, verdict in verdicts(binary, work / f"run{a}.json", work / f"run{b}.json").items():
+            alarms[model] += verdict.lower() == "slower"
+        for model in models:
+            path = work / f"slow{b}-{model}.json"
+            path.write_text(json.dumps(slowed(reports[b], model, factor)))
+            caught[model] += verdicts(binary, work / f"run{a}.json", path).get(model, "").lower() == "slower"
+
+    runs = sorted(len(r["results"][0]["wall_s"]["samples"]) for r in reports)
+    print(f"{workload}: {reruns} invocations at default settings {' '.join(extra)}".rstrip())
+    print(
+        f"  runs per model: median {runs[len(runs) // 2]} (min {runs[0]}, max {runs[-1]}); "
+        f"time per invocation: median {sorted(seconds)[len(seconds) // 2]:.1f} s"
+    )
+    print(f"  {'model':<12} {'false alarms':>14} {'10 % slowdown caught':>22}")
+    for model in models:
+        print(f"  {model:<12} {alarms[model]:>9} / {len(pairs):<4} {caught[model]:>15} / {len(pairs)}")
+
+
+if __name__ == "__main__":
+    main()
