@@ -157,6 +157,11 @@ fn measure(
             job: job.clone(),
         })
         .collect();
+    let io = match job {
+        Job::Io(io) => Some((io.urls.len(), io.client.timeout)),
+        Job::Cpu(_) => None,
+    };
+    executor.set_run_timeout(crate::config::run_timeout(config.run_timeout, io));
     let bar = progress::bar(label);
     let rounds = crate::config::StopRule::rounds(config.stop, runs);
     let models = runner::run_interleaved(&specs, config.warmup, rounds, executor, &bar);

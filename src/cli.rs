@@ -94,6 +94,11 @@ pub struct EngineArgs {
     #[arg(long, value_name = "PERCENT", default_value = "2%")]
     pub precision: String,
 
+    /// Kill a run (and every process it started) still going after this long, and
+    /// fail [default: 10m; io: at least --requests × --timeout + 1m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub run_timeout: Option<Duration>,
+
     /// Without --runs: stop adding rounds once measuring a workload took this long.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub max_time: Duration,

@@ -43,6 +43,9 @@ pub struct BenchConfig {
     /// When to stop adding measured rounds past each workload's `runs`; `None` with
     /// `--runs`, which fixes the count.
     pub stop: Option<StopRule>,
+    /// `--run-timeout`: the time limit of one run; `None` for each workload's default
+    /// ([`run_timeout`]).
+    pub run_timeout: Option<std::time::Duration>,
     pub format: Format,
     pub cpu: Option<CpuPlan>,
     pub io: Option<IoPlan>,
@@ -69,6 +72,26 @@ impl StopRule {
                 precision: Some(stop.precision),
                 max_time: Some(stop.max_time),
             },
+        }
+    }
+}
+
+/// The time limit of one run of a workload: `--run-timeout`, or 10 minutes, or for io
+/// at least the time every request would take to time out one after another, plus a
+/// minute (sequential makes them one at a time).
+pub fn run_timeout(
+    given: Option<std::time::Duration>,
+    io: Option<(usize, std::time::Duration)>,
+) -> std::time::Duration {
+    let default = crate::runner::DEFAULT_RUN_TIMEOUT;
+    match (given, io) {
+        (Some(limit), _) => limit,
+        (None, None) => default,
+        (None, Some((requests, timeout))) => {
+            let all = timeout
+                .saturating_mul(u32::try_from(requests).unwrap_or(u32::MAX))
+                .saturating_add(std::time::Duration::from_secs(60));
+            default.max(all)
         }
     }
 }
@@ -191,6 +214,7 @@ pub fn bench(
         strategies,
         warmup: engine.warmup,
         stop,
+        run_timeout: engine.run_timeout,
         format: engine.format,
         cpu,
         io,

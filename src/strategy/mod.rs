@@ -151,6 +151,45 @@ impl fmt::Display for Strategy {
     }
 }
 
+/// Where worker threads wait until every one of them has started, so work begins at
+/// once for all; or is called off, when one of them could not be started, so those
+/// already running are released instead of waiting for ever.
+#[derive(Debug, Default)]
+pub struct StartGate {
+    /// Threads arrived, and the decision once taken: go (`true`) or give up.
+    state: Mutex<(usize, Option<bool>)>,
+    changed: Condvar,
+}
+
+impl StartGate {
+    /// A worker's side: check in, then wait for the decision; true means work.
+    pub fn arrive_and_wait(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 += 1;
+        self.changed.notify_all();
+        let state = self
+            .changed
+            .wait_while(state, |(_, decided)| decided.is_none())
+            .unwrap_or_else(|p| p.into_inner());
+        state.1 == Some(true)
+    }
+
+    /// The spawner's side: wait until `n` workers have checked in.
+    pub fn wait_for(&self, n: usize) {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let _arrived = self
+            .changed
+            .wait_while(state, |(arrived, _)| *arrived < n)
+            .unwrap_or_else(|p| p.into_inner());
+    }
+
+    /// Lets every worker go (`true`) or sends them home (`false`).
+    pub fn open(&self, go: bool) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(go);
+        self.changed.notify_all();
+    }
+}
+
 /// One timed run of `strategy` on `job`: the body of a measured run.
 pub struct Timed {
     pub wall: Duration,
@@ -190,6 +229,23 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
 mod tests {
     use super::*;
     use crate::workload::cpu::Kernel;
+
+    /// A gate called off releases the threads already waiting at it.
+    #[test]
+    fn a_start_gate_called_off_sends_waiting_threads_home() {
+        for go in [true, false] {
+            let gate = StartGate::default();
+            let answers: Vec<bool> = std::thread::scope(|scope| {
+                let waiting: Vec<_> = (0..3)
+                    .map(|_| scope.spawn(|| gate.arrive_and_wait()))
+                    .collect();
+                gate.wait_for(3);
+                gate.open(go);
+                waiting.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            assert_eq!(answers, vec![go; 3]);
+        }
+    }
 
     #[test]
     fn names_and_aliases_parse() {

@@ -32,7 +32,9 @@ use anyhow::{Context, anyhow, bail};
 
 use super::{Model, ModelRun};
 use crate::census::{self, ProcessCensus};
-use crate::worker::protocol::{Request, Response, Task, TaskOutput, WorkerInit, write_message};
+use crate::worker::protocol::{
+    MAX_MESSAGE_BYTES, Request, Response, Task, TaskOutput, WorkerInit, write_message,
+};
 use crate::workload::io::Fetch;
 use crate::workload::{CpuJob, IoJob};
 
@@ -232,6 +234,9 @@ impl ProcessPool {
                 bail!("pool worker {index} exited unexpectedly{status}");
             }
             worker.pending.extend_from_slice(&buffer[..read]);
+            if worker.pending.len() > MAX_MESSAGE_BYTES && !worker.pending.contains(&b'\n') {
+                bail!("pool worker {index} sent a message longer than {MAX_MESSAGE_BYTES} bytes");
+            }
             while let Some(end) = worker.pending.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = worker.pending.drain(..=end).collect();
                 let response: Response = serde_json::from_slice(&line).with_context(|| {

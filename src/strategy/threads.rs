@@ -6,19 +6,21 @@
 //! `requests.Session` per thread; N requests are in flight at a time.
 //!
 //! Set-up is spawning the threads (and building their clients) up to the moment all
-//! of them wait at a barrier; work starts when the barrier opens. Teardown is joining
-//! every thread (a scoped spawn).
+//! of them wait at a start gate; work starts when the gate opens. Teardown is joining
+//! every thread (a scoped spawn). A thread the OS refuses to start (a resource limit)
+//! is an error naming the OS's reason; the threads already started are sent home,
+//! not left waiting.
 //!
 //! **Census:** 1 process, N + 1 threads — the N workers and the main thread, which
 //! waits for them.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Barrier, Mutex};
 use std::time::Instant;
 
 use anyhow::anyhow;
 
-use super::{Model, ModelRun};
+use super::{Model, ModelRun, StartGate};
 use crate::census;
 use crate::workload::io::{self, Fetch};
 use crate::workload::{CpuJob, IoJob};
@@ -55,38 +57,57 @@ where
 {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
-    let ready = Barrier::new(workers + 1);
+    let gate = StartGate::default();
     let init_error = Mutex::new(None);
-    let (setup, per_thread) = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let state = init();
-                    ready.wait();
-                    let state = match state {
-                        Ok(state) => state,
-                        Err(e) => {
-                            *init_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                            return Vec::new();
-                        }
-                    };
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(index) else { break };
-                        done.push((index, work(&state, item)));
+    let (setup, per_thread, spawn_error) = std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(workers);
+        let mut spawn_error = None;
+        for index in 0..workers {
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, || {
+                let state = init();
+                if !gate.arrive_and_wait() {
+                    return Vec::new();
+                }
+                let state = match state {
+                    Ok(state) => state,
+                    Err(e) => {
+                        *init_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        return Vec::new();
                     }
-                    done
-                })
-            })
-            .collect();
-        // Every worker exists now and none can finish before the barrier opens.
-        census::mark();
-        ready.wait();
+                };
+                let mut done = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    done.push((index, work(&state, item)));
+                }
+                done
+            });
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    spawn_error = Some(anyhow::Error::new(e).context(format!(
+                        "threads: cannot start worker thread {} of {workers}",
+                        index + 1
+                    )));
+                    break;
+                }
+            }
+        }
+        if spawn_error.is_none() {
+            // Every worker exists now, and none can finish before the gate opens.
+            gate.wait_for(workers);
+            census::mark();
+        }
+        // Those started are released either way: to work, or home.
+        gate.open(spawn_error.is_none());
         let setup = started.elapsed();
         let per_thread: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
-        (setup, per_thread)
+        (setup, per_thread, spawn_error)
     });
+    if let Some(e) = spawn_error {
+        return Err(e);
+    }
     if let Some(e) = init_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }

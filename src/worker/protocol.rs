@@ -110,14 +110,24 @@ pub fn write_message<W: Write, T: Serialize>(writer: &mut W, message: &T) -> any
     Ok(())
 }
 
-/// Reads the next message; `Ok(None)` at a clean end of input.
+/// The longest message either side accepts, in bytes. A run's sample is the largest
+/// message (about 150 bytes per request); anything longer is a broken peer, refused
+/// before it is held in memory.
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
+/// Reads the next message; `Ok(None)` at a clean end of input. A line longer than
+/// [`MAX_MESSAGE_BYTES`] is an error, read no further.
 pub fn read_message<R: BufRead, T: DeserializeOwned>(
     reader: &mut R,
     line: &mut String,
 ) -> anyhow::Result<Option<T>> {
     line.clear();
-    if reader.read_line(line)? == 0 {
+    let limit = MAX_MESSAGE_BYTES as u64 + 1;
+    if std::io::Read::take(&mut *reader, limit).read_line(line)? == 0 {
         return Ok(None);
+    }
+    if line.len() > MAX_MESSAGE_BYTES {
+        anyhow::bail!("a message is longer than {MAX_MESSAGE_BYTES} bytes");
     }
     let message = serde_json::from_str(line.trim_end())
         .with_context(|| format!("malformed message: {:.120}", line.trim_end()))?;
@@ -235,6 +245,15 @@ mod tests {
             },
         };
         round_trip(&[sample]);
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_at_the_limit() {
+        let mut endless = std::io::BufReader::new(std::io::repeat(b'x'));
+        let mut line = String::new();
+        let err = read_message::<_, Request>(&mut endless, &mut line).unwrap_err();
+        assert!(format!("{err:#}").contains("longer than"), "{err:#}");
+        assert!(line.len() <= MAX_MESSAGE_BYTES + 1);
     }
 
     #[test]

@@ -14,16 +14,17 @@
 //! and Linux carries a parent's high-water mark into its children across fork and
 //! exec, so it grew with concbench's own size rather than the model's.
 
-use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod child;
+
+pub use child::{ChildExecutor, DEFAULT_RUN_TIMEOUT};
+
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::Context;
 use indicatif::ProgressBar;
 
 use crate::census::RunCensus;
-use crate::worker::protocol::{RunSample, RunSpec, read_message, write_message};
+use crate::worker::protocol::RunSpec;
 use crate::workload::Outputs;
 
 /// One measured run, as the engine keeps it.
@@ -44,6 +45,10 @@ pub struct Measurement {
 /// Runs one spec once and measures it.
 pub trait Executor {
     fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement>;
+
+    /// The time limit of each run from now on (`--run-timeout`); executors that run
+    /// nothing for real ignore it.
+    fn set_run_timeout(&mut self, _limit: Duration) {}
 }
 
 /// A model's measured runs, in the order they happened.
@@ -212,140 +217,13 @@ pub fn run_interleaved(
     Ok(results)
 }
 
-/// The real executor: each run in a fresh `concbench measure-run` process.
-pub struct ChildExecutor {
-    exe: PathBuf,
-}
-
-impl ChildExecutor {
-    pub fn new() -> anyhow::Result<ChildExecutor> {
-        let exe = std::env::current_exe().context("finding concbench's own executable")?;
-        Ok(ChildExecutor { exe })
-    }
-
-    /// Runs `exe measure-run` instead of this executable (for tests, which are
-    /// another binary).
-    pub fn with_exe(exe: PathBuf) -> ChildExecutor {
-        ChildExecutor { exe }
-    }
-}
-
-impl Executor for ChildExecutor {
-    fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
-        let mut child = Command::new(&self.exe)
-            .arg("measure-run")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {}", self.exe.display()))?;
-        let pid = child.id();
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let mut stdout = child.stdout.take().expect("stdout is piped");
-        let mut stderr = child.stderr.take().expect("stderr is piped");
-        // Drain stderr on the side so a chatty child can never block on a full pipe.
-        let stderr_reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let written = write_message(&mut stdin, spec);
-        drop(stdin);
-        let mut output = Vec::new();
-        let read = stdout.read_to_end(&mut output);
-        let (status, usage) = wait4(pid)?;
-        let stderr_text = stderr_reader.join().unwrap_or_default();
-        if !status.success() {
-            bail!(
-                "the run process {status}: {}",
-                child_message(&stderr_text, MAX_CHILD_MESSAGE)
-            );
-        }
-        written.context("sending the run spec")?;
-        read.context("reading the run sample")?;
-        let sample: RunSample = read_message(&mut output.as_slice(), &mut String::new())?
-            .ok_or_else(|| anyhow!("the run process printed no sample"))?;
-        Ok(Measurement {
-            wall_s: sample.wall_s,
-            setup_s: sample.setup_s,
-            cpu_s: usage.cpu_s,
-            census: sample.census,
-            outputs: sample.outputs,
-        })
-    }
-}
-
-/// The most of a failed child's stderr shown, in bytes.
-const MAX_CHILD_MESSAGE: usize = 4096;
-
-/// A child's stderr as one line: its non-empty lines joined, each `error: ` prefix
-/// dropped, and the middle cut when longer than `max` bytes.
-fn child_message(stderr: &str, max: usize) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
-        .collect();
-    let text = if lines.is_empty() {
-        "(it printed nothing)".to_string()
-    } else {
-        lines.join(" | ")
-    };
-    if text.len() <= max {
-        return text;
-    }
-    let mut head = max / 2;
-    while !text.is_char_boundary(head) {
-        head -= 1;
-    }
-    let mut tail = text.len() - max / 2;
-    while !text.is_char_boundary(tail) {
-        tail += 1;
-    }
-    format!("{} … {}", &text[..head], &text[tail..])
-}
-
-/// What the kernel says a reaped process used.
-#[derive(Debug, Clone, Copy)]
-struct Usage {
-    cpu_s: f64,
-}
-
-/// Reaps `pid` and returns its exit status with its resource usage, which includes
-/// every descendant it reaped in turn.
-fn wait4(pid: u32) -> anyhow::Result<(std::process::ExitStatus, Usage)> {
-    use std::os::unix::process::ExitStatusExt;
-    let pid = libc::pid_t::try_from(pid).context("pid out of range")?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: both pointers refer to live locals of the right types.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error).context("waiting for the run process");
-        }
-    }
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    Ok((
-        std::process::ExitStatus::from_raw(status),
-        Usage {
-            cpu_s: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-        },
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::strategy::Strategy;
     use crate::workload::cpu::Kernel;
     use crate::workload::{CpuJob, Job};
+    use anyhow::bail;
 
     /// Records the order of runs and answers with a fixed sample.
     struct FakeExecutor {
@@ -411,19 +289,6 @@ mod tests {
             .map(|m| m.measurements.iter().map(|x| x.wall_s).collect())
             .collect();
         assert_eq!(walls, vec![vec![4.0, 7.0], vec![5.0, 8.0], vec![6.0, 9.0]]);
-    }
-
-    #[test]
-    fn a_child_message_is_kept_whole_up_to_a_bound() {
-        let stderr = "error: running threads: no\n\ncaused by: EAGAIN\n";
-        assert_eq!(
-            child_message(stderr, 4096),
-            "running threads: no | caused by: EAGAIN"
-        );
-        assert_eq!(child_message("", 4096), "(it printed nothing)");
-        let long = "é".repeat(5000);
-        let cut = child_message(&long, 100);
-        assert!(cut.len() <= 110 && cut.contains(" … "), "{cut}");
     }
 
     #[test]
