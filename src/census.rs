@@ -32,16 +32,27 @@ pub struct ProcessCensus {
     pub peak_rss_bytes: u64,
 }
 
-/// Every process of one run: the run process first, then its pool workers in order.
+/// Every process of one run: the run process first, then its worker processes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunCensus {
     pub processes: Vec<ProcessCensus>,
+    /// At most this many worker processes were alive at once (`spawn`, which starts
+    /// one per task); `None` when all of them were (a pool).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub workers_at_once: Option<usize>,
 }
 
 impl RunCensus {
-    /// The run's memory: the sum of every process's own peak.
+    /// The run's memory: the sum of every process's own peak — of the run process and
+    /// of as many of its workers as were alive at once, the largest ones.
     pub fn memory_bytes(&self) -> u64 {
-        self.processes.iter().map(|p| p.peak_rss_bytes).sum()
+        let Some((run, workers)) = self.processes.split_first() else {
+            return 0;
+        };
+        let mut peaks: Vec<u64> = workers.iter().map(|p| p.peak_rss_bytes).collect();
+        peaks.sort_unstable_by(|a, b| b.cmp(a));
+        let counted = self.workers_at_once.unwrap_or(peaks.len());
+        run.peak_rss_bytes + peaks.iter().take(counted).sum::<u64>()
     }
 
     /// The peak of the largest single process.
@@ -144,9 +155,23 @@ mod tests {
                     peak_rss_bytes: 3 << 20,
                 },
             ],
+            workers_at_once: None,
         };
         assert_eq!(run.memory_bytes(), 7 << 20);
         assert_eq!(run.largest_process_bytes(), 4 << 20);
         assert_eq!(run.threads(), vec![1, 1]);
+    }
+
+    #[test]
+    fn a_process_per_task_counts_only_those_alive_at_once() {
+        let process = |mib: u64| ProcessCensus {
+            threads: 1,
+            peak_rss_bytes: mib << 20,
+        };
+        let run = RunCensus {
+            processes: vec![process(4), process(2), process(3), process(5), process(1)],
+            workers_at_once: Some(2),
+        };
+        assert_eq!(run.memory_bytes(), (4 + 5 + 3) << 20);
     }
 }

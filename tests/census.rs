@@ -8,6 +8,8 @@ use common::json_report;
 use serde_json::Value;
 
 const WORKERS: usize = 3;
+/// Numbers (cpu) and requests (io) per run.
+const TASKS: usize = 6;
 
 fn census_by_model(report: &Value) -> Vec<(String, Vec<u64>)> {
     report["results"]
@@ -43,6 +45,8 @@ fn expected() -> Vec<(String, Vec<u64>)> {
         ("rayon".into(), vec![n + 1]),
         // The run process (one thread, polling the pipes) and N single-threaded workers.
         ("processes".into(), vec![1; WORKERS + 1]),
+        // The run process and one single-threaded process per task.
+        ("spawn".into(), vec![1; TASKS + 1]),
     ]
 }
 
@@ -72,7 +76,7 @@ fn every_model_runs_the_threads_and_processes_its_name_says_on_io() {
     let report = json_report(&[
         "io",
         "--requests",
-        "12",
+        "6",
         "--latency",
         "2ms",
         "--body-bytes",

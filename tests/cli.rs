@@ -24,7 +24,14 @@ fn every_model_returns_the_verified_sum() {
         .collect();
     assert_eq!(
         names,
-        ["sequential", "threads", "async", "rayon", "processes"]
+        [
+            "sequential",
+            "threads",
+            "async",
+            "rayon",
+            "processes",
+            "spawn"
+        ]
     );
     for row in rows {
         assert_eq!(row["workload"], "cpu");

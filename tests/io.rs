@@ -33,7 +33,7 @@ fn every_model_downloads_the_verified_byte_total() {
         "--format",
         "json",
     ]);
-    assert_eq!(rows(&report).len(), 5);
+    assert_eq!(rows(&report).len(), 6);
     // What every model must have read: the server's body for each path, hashed.
     let mut expected = crc32fast::Hasher::new();
     for i in 0..24 {
@@ -144,7 +144,7 @@ fn a_trickled_body_times_out_in_every_model() {
         "json",
         "--no-save",
     ]);
-    assert_eq!(rows(&report).len(), 5);
+    assert_eq!(rows(&report).len(), 6);
     for row in rows(&report) {
         assert_eq!(row["io"]["failures"]["timeout"], 2, "{row}");
         // Ended by the deadline, not by the end of the body 4 s later.

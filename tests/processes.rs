@@ -1,4 +1,5 @@
-//! The process pool cleans up after itself: no worker outlives a run.
+//! The process pool and the process-per-task model clean up after themselves: no
+//! worker outlives a run, not even a run whose concbench was killed.
 
 #![cfg(target_os = "linux")]
 
@@ -100,13 +101,80 @@ fn eventually(mut check: impl FnMut() -> bool) -> bool {
 
 #[test]
 fn no_child_outlives_a_killed_concbench() {
-    let tag = format!("killed-{}", std::process::id());
+    no_child_outlives_a_killed("processes");
+}
+
+#[test]
+fn no_spawned_child_outlives_a_killed_concbench() {
+    no_child_outlives_a_killed("spawn");
+}
+
+/// Each task in its own process comes back in input order and verified, on both jobs.
+#[test]
+fn spawn_returns_every_result_in_order_and_verified() {
+    let numbers = [30_000u64, 10, 20_000, 5, 7, 0];
+    let list: Vec<String> = numbers.iter().map(u64::to_string).collect();
+    let list = list.join(",");
+    let cpu = common::json_report(&[
+        "cpu",
+        "--strategy",
+        "seq,spawn",
+        "--numbers",
+        &list,
+        "--workers",
+        "3",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    let expected: u128 = numbers.iter().map(|&n| common::sum_of_squares(n)).sum();
+    let rows = cpu["results"].as_array().unwrap();
+    assert_eq!(rows[1]["strategy"], "spawn");
+    assert_eq!(rows[1]["verified"], true, "{}", rows[1]);
+    assert_eq!(rows[1]["checksum"], expected.to_string());
+    // One process per number, besides the run process.
+    assert_eq!(rows[1]["census"]["processes"], numbers.len() + 1);
+
+    let io = common::json_report(&[
+        "io",
+        "--strategy",
+        "seq,spawn",
+        "--requests",
+        "7",
+        "--latency",
+        "1ms",
+        "--body-bytes",
+        "300",
+        "--workers",
+        "3",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    let rows = io["results"].as_array().unwrap();
+    assert_eq!(rows[1]["verified"], true, "{}", rows[1]);
+    assert_eq!(
+        rows[1]["checksum"], rows[0]["checksum"],
+        "same bodies, same order"
+    );
+}
+
+fn no_child_outlives_a_killed(strategy: &str) {
+    let tag = format!("killed-{strategy}-{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let mut parent = Command::new(common::BIN)
         .args([
             "io",
             "--strategy",
-            "processes",
+            strategy,
             "--workers",
             "2",
             "--requests",
@@ -127,7 +195,7 @@ fn no_child_outlives_a_killed_concbench() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // The target server, the run process and its two pool workers, besides the parent.
+    // The target server, the run process and its two workers, besides the parent.
     let started = eventually(|| processes_tagged(&tag).len() >= 5);
     parent.kill().unwrap(); // SIGKILL: no cleanup code of the parent runs
     parent.wait().unwrap();

@@ -98,6 +98,7 @@ impl ModelRuns {
                             threads: 1,
                             peak_rss_bytes: 5 << 20,
                         }],
+                        workers_at_once: None,
                     },
                     outputs: outputs.clone(),
                 })

@@ -7,6 +7,7 @@
 //! | async | [`async_tokio`] | tokio runtime, N workers, a task per number | one async client, all requests in flight |
 //! | rayon | [`rayon_pool`] | `par_iter` on a pool of N | the blocking fetch under `par_iter` |
 //! | processes | [`processes`] | N re-executed workers fed over pipes | a client per worker process |
+//! | spawn | [`spawn`] | a fresh process per number, N at once | a fresh process (and client) per URL |
 //!
 //! The timing rule, the same for every model: the clock starts before the model's own
 //! set-up (spawning threads, building a runtime, starting the pool) and stops after
@@ -22,6 +23,7 @@ pub mod async_tokio;
 pub mod processes;
 pub mod rayon_pool;
 pub mod sequential;
+pub mod spawn;
 pub mod threads;
 
 use std::fmt;
@@ -90,16 +92,18 @@ pub enum Strategy {
     Async,
     Rayon,
     Processes,
+    Spawn,
 }
 
 impl Strategy {
     /// Every model, in the order tables list them.
-    pub const ALL: [Strategy; 5] = [
+    pub const ALL: [Strategy; 6] = [
         Strategy::Sequential,
         Strategy::Threads,
         Strategy::Async,
         Strategy::Rayon,
         Strategy::Processes,
+        Strategy::Spawn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +113,7 @@ impl Strategy {
             Strategy::Async => "async",
             Strategy::Rayon => "rayon",
             Strategy::Processes => "processes",
+            Strategy::Spawn => "spawn",
         }
     }
 
@@ -120,6 +125,7 @@ impl Strategy {
             "async" | "tokio" => Strategy::Async,
             "rayon" => Strategy::Rayon,
             "processes" | "process" | "multiprocess" | "mp" => Strategy::Processes,
+            "spawn" | "process-per-task" => Strategy::Spawn,
             _ => return None,
         })
     }
@@ -132,6 +138,7 @@ impl Strategy {
             Strategy::Async => &async_tokio::AsyncTokio,
             Strategy::Rayon => &rayon_pool::RayonPool,
             Strategy::Processes => &processes::Processes,
+            Strategy::Spawn => &spawn::Spawn,
         }
     }
 
@@ -217,11 +224,15 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
     let wall = started.elapsed();
     let mut processes = vec![census::this_process()];
     processes.extend(children);
+    let workers_at_once = (strategy == Strategy::Spawn).then_some(workers);
     Ok(Timed {
         wall,
         setup,
         outputs,
-        census: RunCensus { processes },
+        census: RunCensus {
+            processes,
+            workers_at_once,
+        },
     })
 }
 

@@ -11,30 +11,27 @@
 //! task id.
 //!
 //! The parent side is one thread: it waits on every worker's stdout at once with
-//! `poll(2)` rather than keeping a reader thread per worker.
+//! `poll(2)` ([`crate::worker::parent`]) rather than keeping a reader thread per
+//! worker.
 //!
 //! Set-up is spawning the workers up to the moment each has answered `Ready`.
 //! Teardown is each worker answering `Shutdown` with its own census and exiting, and
 //! being reaped. Every worker is always reaped: on success by
-//! [`ProcessPool::shutdown`], on any error by `Drop`, which kills and waits for
-//! whatever is still running.
+//! [`ProcessPool::shutdown`], on any error by dropping its
+//! [`WorkerProcess`]es, which kills and waits for whatever is still running.
 //!
 //! **Census:** N + 1 processes — the run process with 1 thread (this pool) and N
 //! worker processes of 1 thread each. Memory is the sum of all N + 1 peaks, so the
 //! cost of every extra worker process shows.
 
-use std::io::Read;
-use std::os::fd::AsRawFd;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, anyhow, bail};
 
 use super::{Model, ModelRun};
 use crate::census::{self, ProcessCensus};
-use crate::worker::protocol::{
-    MAX_MESSAGE_BYTES, Request, Response, Task, TaskOutput, WorkerInit, write_message,
-};
+use crate::worker::parent::{WorkerProcess, next_response};
+use crate::worker::protocol::{Request, Response, Task, TaskOutput, WorkerInit};
 use crate::workload::io::Fetch;
 use crate::workload::{CpuJob, IoJob};
 
@@ -96,25 +93,11 @@ fn run_pool<T>(
     })
 }
 
-/// One worker process and the parent's ends of its pipes.
-struct Worker {
-    child: Child,
-    /// `None` once closed, which the worker reads as "exit".
-    stdin: Option<ChildStdin>,
-    stdout: ChildStdout,
-    /// Bytes read from stdout that do not yet end a line.
-    pending: Vec<u8>,
-    /// Whole messages read and not yet handed out.
-    ready: std::collections::VecDeque<Response>,
-    /// Tasks sent and not yet answered.
-    queued: usize,
-    /// It said goodbye: its stdout is at an end and is no longer watched.
-    done: bool,
-}
-
 /// A running pool of worker processes.
 pub struct ProcessPool {
-    workers: Vec<Worker>,
+    workers: Vec<WorkerProcess>,
+    /// Tasks sent to each worker and not yet answered.
+    queued: Vec<usize>,
 }
 
 impl ProcessPool {
@@ -123,33 +106,15 @@ impl ProcessPool {
         let exe = std::env::current_exe().context("finding concbench's own executable")?;
         let mut pool = ProcessPool {
             workers: Vec::with_capacity(size),
+            queued: vec![0; size],
         };
         for index in 0..size {
-            let mut child = Command::new(&exe)
-                .arg("worker")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .with_context(|| format!("starting pool worker {} ({})", index, exe.display()))?;
-            let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("pool worker {index} has no pipes");
-            };
-            pool.workers.push(Worker {
-                child,
-                stdin: Some(stdin),
-                stdout,
-                pending: Vec::new(),
-                ready: Default::default(),
-                queued: 0,
-                done: false,
-            });
-            pool.send(index, &Request::Init { init: init.clone() })?;
+            let mut worker = WorkerProcess::start(&exe, format!("pool worker {index}"))?;
+            worker.send(&Request::Init { init: init.clone() })?;
+            pool.workers.push(worker);
         }
         for _ in 0..size {
-            match pool.next_event()? {
+            match next_response(&mut pool.workers)? {
                 (_, Response::Ready) => {}
                 (index, other) => bail!("pool worker {index} answered {other:?} to its init"),
             }
@@ -157,98 +122,12 @@ impl ProcessPool {
         Ok(pool)
     }
 
-    fn send(&mut self, index: usize, request: &Request) -> anyhow::Result<()> {
-        let stdin = self
-            .workers
-            .get_mut(index)
-            .and_then(|w| w.stdin.as_mut())
-            .ok_or_else(|| anyhow!("pool worker {index} is already closed"))?;
-        write_message(stdin, request).with_context(|| format!("writing to pool worker {index}"))
-    }
-
-    /// The next message from any worker: a buffered one, or the next to arrive.
-    fn next_event(&mut self) -> anyhow::Result<(usize, Response)> {
-        loop {
-            for (index, worker) in self.workers.iter_mut().enumerate() {
-                if let Some(response) = worker.ready.pop_front() {
-                    return match response {
-                        Response::Failed { message } => {
-                            bail!("pool worker {index} failed: {message}")
-                        }
-                        response => Ok((index, response)),
-                    };
-                }
-            }
-            self.read_some()?;
-        }
-    }
-
-    /// Waits until some worker's stdout is readable, and reads what it has.
-    fn read_some(&mut self) -> anyhow::Result<()> {
-        let watched: Vec<usize> = (0..self.workers.len())
-            .filter(|&i| !self.workers[i].done)
-            .collect();
-        if watched.is_empty() {
-            bail!("every pool worker has already exited");
-        }
-        let mut fds: Vec<libc::pollfd> = watched
-            .iter()
-            .map(|&i| libc::pollfd {
-                fd: self.workers[i].stdout.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
-        loop {
-            // SAFETY: `fds` is a live, correctly sized array of pollfd.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-            if n >= 0 {
-                break;
-            }
-            let error = std::io::Error::last_os_error();
-            if error.kind() != std::io::ErrorKind::Interrupted {
-                return Err(error).context("waiting for the pool workers");
-            }
-        }
-        for (&index, fd) in watched.iter().zip(&fds) {
-            if fd.revents == 0 {
-                continue;
-            }
-            let worker = &mut self.workers[index];
-            let mut buffer = [0u8; 16 * 1024];
-            let read = match worker.stdout.read(&mut buffer) {
-                Ok(read) => read,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(e).with_context(|| format!("reading from pool worker {index}"));
-                }
-            };
-            if read == 0 {
-                let status = worker
-                    .child
-                    .try_wait()
-                    .ok()
-                    .flatten()
-                    .map(|s| format!(" ({s})"))
-                    .unwrap_or_default();
-                bail!("pool worker {index} exited unexpectedly{status}");
-            }
-            worker.pending.extend_from_slice(&buffer[..read]);
-            if worker.pending.len() > MAX_MESSAGE_BYTES && !worker.pending.contains(&b'\n') {
-                bail!("pool worker {index} sent a message longer than {MAX_MESSAGE_BYTES} bytes");
-            }
-            while let Some(end) = worker.pending.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = worker.pending.drain(..=end).collect();
-                let response: Response = serde_json::from_slice(&line).with_context(|| {
-                    format!(
-                        "pool worker {index} sent a malformed message: {:.120}",
-                        String::from_utf8_lossy(&line).trim_end()
-                    )
-                })?;
-                worker.done |= matches!(response, Response::Bye { .. });
-                worker.ready.push_back(response);
-            }
-        }
+    fn send_task(&mut self, index: usize, id: usize, task: Task) -> anyhow::Result<()> {
+        self.workers[index].send(&Request::Task {
+            id: id as u64,
+            task,
+        })?;
+        self.queued[index] += 1;
         Ok(())
     }
 
@@ -263,19 +142,12 @@ impl ProcessPool {
                 let Some((id, task)) = pending.next() else {
                     break 'fill;
                 };
-                self.send(
-                    index,
-                    &Request::Task {
-                        id: id as u64,
-                        task,
-                    },
-                )?;
-                self.workers[index].queued += 1;
+                self.send_task(index, id, task)?;
                 in_flight += 1;
             }
         }
         while in_flight > 0 {
-            let (index, response) = self.next_event()?;
+            let (index, response) = next_response(&mut self.workers)?;
             let Response::Done { id, output } = response else {
                 bail!("pool worker {index} answered {response:?} to a task");
             };
@@ -286,16 +158,9 @@ impl ProcessPool {
                 .ok_or_else(|| anyhow!("pool worker {index} answered task {id}, never asked"))?;
             *slot = Some(output);
             in_flight -= 1;
-            self.workers[index].queued -= 1;
+            self.queued[index] -= 1;
             if let Some((id, task)) = pending.next() {
-                self.send(
-                    index,
-                    &Request::Task {
-                        id: id as u64,
-                        task,
-                    },
-                )?;
-                self.workers[index].queued += 1;
+                self.send_task(index, id, task)?;
                 in_flight += 1;
             }
         }
@@ -308,41 +173,23 @@ impl ProcessPool {
     /// Tells every worker to exit, collects the census each sends back, then waits for
     /// each; a worker that exits with an error status is an error.
     pub fn shutdown(mut self) -> anyhow::Result<Vec<ProcessCensus>> {
-        for index in 0..self.workers.len() {
-            self.send(index, &Request::Shutdown)?;
-            self.workers[index].stdin = None;
+        for worker in &mut self.workers {
+            worker.send(&Request::Shutdown)?;
+            worker.close();
         }
         let mut censuses: Vec<Option<ProcessCensus>> = vec![None; self.workers.len()];
         for _ in 0..self.workers.len() {
-            match self.next_event()? {
+            match next_response(&mut self.workers)? {
                 (index, Response::Bye { census }) => censuses[index] = Some(census),
                 (index, other) => bail!("pool worker {index} answered {other:?} to shutdown"),
             }
         }
-        for (index, worker) in self.workers.iter_mut().enumerate() {
-            let status = worker
-                .child
-                .wait()
-                .with_context(|| format!("waiting for pool worker {index}"))?;
-            if !status.success() {
-                bail!("pool worker {index} exited with {status}");
-            }
+        for worker in &mut self.workers {
+            worker.reap()?;
         }
-        self.workers.clear();
         censuses
             .into_iter()
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| anyhow!("a pool worker sent no census"))
-    }
-}
-
-impl Drop for ProcessPool {
-    /// On an error path: no worker outlives the pool.
-    fn drop(&mut self) {
-        for worker in &mut self.workers {
-            worker.stdin = None;
-            let _ = worker.child.kill();
-            let _ = worker.child.wait();
-        }
     }
 }

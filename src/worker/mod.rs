@@ -3,9 +3,11 @@
 //!
 //! - [`protocol`]: the messages and their framing (newline-delimited JSON).
 //! - [`pool`]: `concbench worker`, a process-pool worker fed tasks on stdin.
+//! - [`parent`]: the parent's side of those workers: start, write, poll-read.
 //! - [`measure`]: `concbench measure-run`, one measured run in a fresh process.
 
 pub mod measure;
+pub mod parent;
 pub mod pool;
 pub mod protocol;
 

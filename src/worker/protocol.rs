@@ -242,6 +242,7 @@ mod tests {
                     threads: 3,
                     peak_rss_bytes: 5 << 20,
                 }],
+                workers_at_once: Some(2),
             },
         };
         round_trip(&[sample]);
