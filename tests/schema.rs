@@ -56,8 +56,8 @@ fn real_reports_match_the_schema() {
     assert_valid(&validator, &printed);
     assert_eq!(
         printed["results"].as_array().unwrap().len(),
-        10,
-        "5 models × 2 workloads"
+        12,
+        "6 models × 2 workloads"
     );
 
     let saved: serde_json::Value =

@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 
 use super::{Model, ModelRun};
-use crate::census::{self, ProcessCensus};
+use crate::census;
 use crate::worker::parent::{WorkerProcess, next_response};
 use crate::worker::protocol::{Request, Response, Task, TaskOutput, WorkerInit};
 use crate::workload::io::Fetch;
@@ -120,14 +120,6 @@ fn run_spawned<T>(
     Ok(ModelRun {
         outputs,
         setup: Duration::ZERO,
-        children: largest_first(children),
+        children,
     })
-}
-
-/// The task processes' censuses, largest memory first, so that the run's memory (the
-/// run process and the `alive at once` largest, see [`crate::census::RunCensus`]) is
-/// the most that could have been resident together.
-fn largest_first(mut children: Vec<ProcessCensus>) -> Vec<ProcessCensus> {
-    children.sort_by(|a, b| b.peak_rss_bytes.cmp(&a.peak_rss_bytes));
-    children
 }
