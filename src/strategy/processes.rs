@@ -5,10 +5,11 @@
 //! The pattern is Python's `multiprocessing.Pool`: fork the workers once, run an
 //! initializer in each (for I/O: build one blocking HTTP client per worker), hand out
 //! tasks (`call_async`), collect answers (`call_await`), then tell every worker to
-//! exit and wait for it (`join`). Each worker has at most [`WINDOW`] tasks queued, and
-//! gets the next as soon as it answers one, so it never waits a round trip for work
-//! and a slow task holds up at most one other; results are put back in input order by
-//! task id.
+//! exit and wait for it (`join`). Each worker has a few tasks queued ([`window`]) and
+//! gets more as soon as it answers, so it never waits a round trip for work; tasks
+//! and answers travel in batches, one write each, and a worker answers in one write
+//! whatever it has done when no more requests are waiting. Results are put back in
+//! input order by task id.
 //!
 //! The parent side is one thread: it waits on every worker's stdout at once with
 //! `poll(2)` ([`crate::worker::parent`]) rather than keeping a reader thread per
@@ -30,13 +31,18 @@ use anyhow::{Context, anyhow, bail};
 
 use super::{Model, ModelRun};
 use crate::census::{self, ProcessCensus};
-use crate::worker::parent::{WorkerProcess, next_response};
+use crate::worker::parent::{WorkerProcess, next_response, read_response};
 use crate::worker::protocol::{Request, Response, Task, TaskOutput, WorkerInit};
 use crate::workload::io::Fetch;
 use crate::workload::{CpuJob, IoJob};
 
-/// Tasks queued per worker at once.
-pub const WINDOW: usize = 2;
+/// Tasks queued per worker at once: an eighth of its share of the tasks, between 2
+/// and 64. Two are enough to hide the round trip when tasks are long; many tiny tasks
+/// need more, or each would wait for a write and a wake-up of its own. Capping it at
+/// an eighth of the share keeps the last tasks spread over every worker.
+fn window(tasks: usize, workers: usize) -> usize {
+    (tasks / workers.max(1) / 8).clamp(2, 64)
+}
 
 pub struct Processes;
 
@@ -96,8 +102,6 @@ fn run_pool<T>(
 /// A running pool of worker processes.
 pub struct ProcessPool {
     workers: Vec<WorkerProcess>,
-    /// Tasks sent to each worker and not yet answered.
-    queued: Vec<usize>,
 }
 
 impl ProcessPool {
@@ -106,7 +110,6 @@ impl ProcessPool {
         let exe = std::env::current_exe().context("finding concbench's own executable")?;
         let mut pool = ProcessPool {
             workers: Vec::with_capacity(size),
-            queued: vec![0; size],
         };
         for index in 0..size {
             let mut worker = WorkerProcess::start(&exe, format!("pool worker {index}"))?;
@@ -122,46 +125,52 @@ impl ProcessPool {
         Ok(pool)
     }
 
-    fn send_task(&mut self, index: usize, id: usize, task: Task) -> anyhow::Result<()> {
-        self.workers[index].send(&Request::Task {
-            id: id as u64,
-            task,
-        })?;
-        self.queued[index] += 1;
-        Ok(())
-    }
-
-    /// Runs every task on the pool, at most [`WINDOW`] queued per worker; outputs in
-    /// input order.
+    /// Runs every task on the pool; outputs in input order.
+    ///
+    /// Each worker has at most [`window`] tasks queued. Whenever answers arrive, every
+    /// answer already read is taken, and each worker that answered gets as many new
+    /// tasks in one write: a system call per batch, not per task.
     pub fn map(&mut self, tasks: Vec<Task>) -> anyhow::Result<Vec<TaskOutput>> {
+        let window = window(tasks.len(), self.workers.len());
         let mut outputs: Vec<Option<TaskOutput>> = tasks.iter().map(|_| None).collect();
         let mut pending = tasks.into_iter().enumerate();
         let mut in_flight = 0usize;
-        'fill: for _ in 0..WINDOW {
-            for index in 0..self.workers.len() {
-                let Some((id, task)) = pending.next() else {
-                    break 'fill;
-                };
-                self.send_task(index, id, task)?;
-                in_flight += 1;
+        let mut freed = vec![window; self.workers.len()];
+        loop {
+            for (index, free) in freed.iter_mut().enumerate() {
+                let batch: Vec<Request> = pending
+                    .by_ref()
+                    .take(*free)
+                    .map(|(id, task)| Request::Task {
+                        id: id as u64,
+                        task,
+                    })
+                    .collect();
+                if !batch.is_empty() {
+                    self.workers[index].send_all(&batch)?;
+                    in_flight += batch.len();
+                }
+                *free = 0;
             }
-        }
-        while in_flight > 0 {
-            let (index, response) = next_response(&mut self.workers)?;
-            let Response::Done { id, output } = response else {
-                bail!("pool worker {index} answered {response:?} to a task");
-            };
-            let slot = usize::try_from(id)
-                .ok()
-                .and_then(|id| outputs.get_mut(id))
-                .filter(|slot| slot.is_none())
-                .ok_or_else(|| anyhow!("pool worker {index} answered task {id}, never asked"))?;
-            *slot = Some(output);
-            in_flight -= 1;
-            self.queued[index] -= 1;
-            if let Some((id, task)) = pending.next() {
-                self.send_task(index, id, task)?;
-                in_flight += 1;
+            if in_flight == 0 {
+                break;
+            }
+            let mut answer = Some(next_response(&mut self.workers)?);
+            while let Some((index, response)) = answer {
+                let Response::Done { id, output } = response else {
+                    bail!("pool worker {index} answered {response:?} to a task");
+                };
+                let slot = usize::try_from(id)
+                    .ok()
+                    .and_then(|id| outputs.get_mut(id))
+                    .filter(|slot| slot.is_none())
+                    .ok_or_else(|| {
+                        anyhow!("pool worker {index} answered task {id}, never asked")
+                    })?;
+                *slot = Some(output);
+                in_flight -= 1;
+                freed[index] += 1;
+                answer = read_response(&mut self.workers)?;
             }
         }
         outputs

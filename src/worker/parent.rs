@@ -8,14 +8,14 @@
 //! [`crate::strategy::spawn`] (a process per task).
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use anyhow::{Context, bail};
 
-use super::protocol::{MAX_MESSAGE_BYTES, Request, Response, write_message};
+use super::protocol::{MAX_MESSAGE_BYTES, Request, Response, encode, write_message};
 
 /// One worker process and the parent's ends of its pipes. Dropping it kills and
 /// reaps the process if it is still running.
@@ -71,6 +71,22 @@ impl WorkerProcess {
             .as_mut()
             .with_context(|| format!("{name} is already closed"))?;
         write_message(stdin, request).with_context(|| format!("writing to {name}"))
+    }
+
+    /// Writes several requests in one `write`.
+    pub fn send_all(&mut self, requests: &[Request]) -> anyhow::Result<()> {
+        let mut buffer = Vec::with_capacity(64 * requests.len());
+        for request in requests {
+            encode(&mut buffer, request)?;
+        }
+        let name = &self.name;
+        let stdin = self
+            .stdin
+            .as_mut()
+            .with_context(|| format!("{name} is already closed"))?;
+        stdin
+            .write_all(&buffer)
+            .with_context(|| format!("writing to {name}"))
     }
 
     /// Closes its stdin: a worker at end of input exits.
@@ -148,16 +164,25 @@ impl Drop for WorkerProcess {
 /// Returns the worker's position in the slice. A [`Response::Failed`] is an error.
 pub fn next_response(workers: &mut [WorkerProcess]) -> anyhow::Result<(usize, Response)> {
     loop {
-        for (index, worker) in workers.iter_mut().enumerate() {
-            if let Some(response) = worker.ready.pop_front() {
-                if let Response::Failed { message } = response {
-                    bail!("{} failed: {message}", worker.name);
-                }
-                return Ok((index, response));
-            }
+        if let Some(found) = read_response(workers)? {
+            return Ok(found);
         }
         wait_and_read(workers)?;
     }
+}
+
+/// A message already read from any of `workers`, without waiting; `None` when there
+/// is none.
+pub fn read_response(workers: &mut [WorkerProcess]) -> anyhow::Result<Option<(usize, Response)>> {
+    for (index, worker) in workers.iter_mut().enumerate() {
+        if let Some(response) = worker.ready.pop_front() {
+            if let Response::Failed { message } = response {
+                bail!("{} failed: {message}", worker.name);
+            }
+            return Ok(Some((index, response)));
+        }
+    }
+    Ok(None)
 }
 
 /// Waits until the stdout of some worker that has not said goodbye is readable, and

@@ -6,13 +6,11 @@
 //! It also dies with its parent (see [`super::die_with_parent`]), which covers a parent
 //! killed while this worker is busy with a long task.
 
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Write};
 
 use anyhow::bail;
 
-use super::protocol::{
-    Request, Response, Task, TaskOutput, WorkerInit, read_message, write_message,
-};
+use super::protocol::{Request, Response, Task, TaskOutput, WorkerInit, encode, read_message};
 use crate::census;
 use crate::workload::io;
 
@@ -22,6 +20,7 @@ pub fn run() -> anyhow::Result<()> {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     let mut line = String::new();
+    let mut pending = Vec::new();
     let mut client = None;
     let mut max_body = 0;
     while let Some(request) = read_message::<_, Request>(&mut input, &mut line)? {
@@ -67,12 +66,21 @@ pub fn run() -> anyhow::Result<()> {
                 let bye = Response::Bye {
                     census: census::this_process(),
                 };
-                write_message(&mut output, &bye)?;
+                encode(&mut pending, &bye)?;
+                output.write_all(&pending)?;
+                output.flush()?;
                 return Ok(());
             }
         };
         let failed = matches!(response, Response::Failed { .. });
-        write_message(&mut output, &response)?;
+        encode(&mut pending, &response)?;
+        // Answer in one write once no more requests are already waiting here: the
+        // parent queues a few tasks ahead, and each write is a system call.
+        if failed || input.buffer().is_empty() {
+            output.write_all(&pending)?;
+            output.flush()?;
+            pending.clear();
+        }
         if failed {
             bail!("worker stopped after a failure");
         }

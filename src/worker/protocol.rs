@@ -104,9 +104,18 @@ pub struct RunSample {
 
 /// Writes one message as one line and flushes it.
 pub fn write_message<W: Write, T: Serialize>(writer: &mut W, message: &T) -> anyhow::Result<()> {
-    serde_json::to_writer(&mut *writer, message).context("encoding a message")?;
-    writer.write_all(b"\n")?;
+    let mut line = Vec::with_capacity(128);
+    encode(&mut line, message)?;
+    writer.write_all(&line)?;
     writer.flush()?;
+    Ok(())
+}
+
+/// Appends one message, as one line, to `buffer`: several can then go out in one
+/// `write`, which on a pipe is one system call instead of one per JSON token.
+pub fn encode<T: Serialize>(buffer: &mut Vec<u8>, message: &T) -> anyhow::Result<()> {
+    serde_json::to_writer(&mut *buffer, message).context("encoding a message")?;
+    buffer.push(b'\n');
     Ok(())
 }
 
