@@ -130,6 +130,40 @@ fn pool_task_cost() {
             per_task * 1e6
         );
     }
+    python_pool_task_cost(count);
+}
+
+/// CPython's `multiprocessing.Pool(2).map(f, range(count), chunksize=1)` beside ours:
+/// the pool a Rust pool must not lose to. Skipped without `python3`.
+fn python_pool_task_cost(count: usize) {
+    let script = format!(
+        "import multiprocessing as mp, statistics, time\n\
+         def f(x): return x * x\n\
+         if __name__ == '__main__':\n\
+         \x20   runs = []\n\
+         \x20   for _ in range(5):\n\
+         \x20       with mp.Pool(2) as pool:\n\
+         \x20           pool.map(f, range(2))\n\
+         \x20           t = time.perf_counter()\n\
+         \x20           pool.map(f, range({count}), chunksize=1)\n\
+         \x20           runs.append(time.perf_counter() - t)\n\
+         \x20   print(statistics.median(runs))\n"
+    );
+    let output = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output();
+    match output {
+        Ok(output) if output.status.success() => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            let wall: f64 = text.trim().parse().unwrap_or(f64::NAN);
+            println!(
+                "  python3 multiprocessing.Pool(2).map(chunksize=1): per task {:.1} µs \
+                 (median of 5, pool started beforehand)",
+                wall / count as f64 * 1e6
+            );
+        }
+        _ => println!("  python3 multiprocessing.Pool: skipped (no python3)"),
+    }
 }
 
 fn startup() {
