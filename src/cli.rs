@@ -1,6 +1,7 @@
 //! The command line, as clap sees it: subcommands, flags, defaults and help text.
 //!
-//! Nothing here is checked beyond its type; cross-flag rules and ranges live in
+//! Values are checked here as far as one flag alone can be (a whole number in range,
+//! a duration), so clap reports them with its usage line; cross-flag rules live in
 //! [`crate::config`], which turns these structs into the plain config the engine runs.
 
 use std::net::SocketAddr;
@@ -8,6 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::MAX_WORKERS;
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -75,8 +78,8 @@ pub struct EngineArgs {
     #[arg(short, long, value_name = "LIST", default_value = "all")]
     pub strategy: String,
 
-    /// Workers per model [default: cpu = available parallelism, io = 5].
-    #[arg(short, long, value_name = "N")]
+    /// Workers per model, 1 to 1024 [default: cpu = available parallelism, io = 5].
+    #[arg(short, long, value_name = "N", value_parser = whole_number::<usize>(1, MAX_WORKERS as u64))]
     pub workers: Option<usize>,
 
     /// Unmeasured runs of each model before the measured ones.
@@ -85,7 +88,7 @@ pub struct EngineArgs {
 
     /// Measured runs of each model, interleaved round-robin across models
     /// [default: cpu 10, io 3].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = at_least::<u32>(1))]
     pub runs: Option<u32>,
 
     /// What to print on stdout.
@@ -198,7 +201,7 @@ pub enum KernelArg {
 #[command(next_help_heading = "CPU job")]
 pub struct CpuArgs {
     /// How many numbers: start, start+1, ...
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = at_least::<u64>(1))]
     pub count: u64,
 
     /// The first number [default: 5000000].
@@ -223,11 +226,11 @@ pub struct IoArgs {
     pub sites: Option<PathBuf>,
 
     /// Repeat the --sites list N times.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least::<u32>(1))]
     pub repeat: u32,
 
     /// Requests to the built-in server.
-    #[arg(long, value_name = "N", default_value_t = 160)]
+    #[arg(long, value_name = "N", default_value_t = 160, value_parser = at_least::<u32>(1))]
     pub requests: u32,
 
     /// Latency of the built-in server per request (e.g. 50ms, 0).
@@ -239,7 +242,7 @@ pub struct IoArgs {
     pub body_bytes: usize,
 
     /// Timeout of each request, connect to last body byte.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     /// A body larger than this is a counted failure (and is never held in memory).
@@ -247,7 +250,7 @@ pub struct IoArgs {
     pub max_body_bytes: u64,
 
     /// Most requests in flight at once in the async model.
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = at_least::<usize>(1))]
     pub concurrency: usize,
 
     /// Exit 0 even when some requests failed (they are still counted and reported).
@@ -270,13 +273,54 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 10_240)]
     pub body_bytes: usize,
 
-    /// Runtime worker threads [default: available parallelism].
-    #[arg(long, value_name = "N")]
+    /// Runtime worker threads, 1 to 1024 [default: available parallelism].
+    #[arg(long, value_name = "N", value_parser = whole_number::<usize>(1, MAX_WORKERS as u64))]
     pub threads: Option<usize>,
 
     /// Internal: stop when the process that started this one dies (set by `io`).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
+}
+
+/// A value parser for a whole number from `min` to `max`. Its error names the range,
+/// where Rust's own says "invalid digit found in string".
+pub fn whole_number<T>(
+    min: u64,
+    max: u64,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<u64>,
+{
+    move |text: &str| {
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| {
+                if max == u64::MAX {
+                    format!("expected a whole number, at least {min}")
+                } else {
+                    format!("expected a whole number from {min} to {max}")
+                }
+            })
+    }
+}
+
+/// [`whole_number`] with no upper bound but the type's own.
+pub fn at_least<T>(min: u64) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<u64>,
+{
+    whole_number(min, u64::MAX)
+}
+
+/// A duration more than zero.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err("the timeout must be more than 0, e.g. 10s".to_string()),
+        timeout => Ok(timeout),
+    }
 }
 
 /// Parses `50ms`, `1.5s`, `200us`, `2m` or a bare `0`.
@@ -320,5 +364,27 @@ mod tests {
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert_eq!(
+            parse_timeout("0"),
+            Err("the timeout must be more than 0, e.g. 10s".to_string())
+        );
+    }
+
+    #[test]
+    fn whole_numbers_name_their_range() {
+        let workers = whole_number::<usize>(1, 1024);
+        assert_eq!(workers("4"), Ok(4));
+        assert_eq!(workers("1024"), Ok(1024));
+        let expected = Err("expected a whole number from 1 to 1024".to_string());
+        for bad in ["0", "1025", "1.5", "-1", "four", ""] {
+            assert_eq!(workers(bad), expected, "{bad}");
+        }
+        let runs = at_least::<u32>(1);
+        assert_eq!(runs("3"), Ok(3));
+        assert_eq!(
+            runs("0"),
+            Err("expected a whole number, at least 1".to_string())
+        );
+        assert!(runs("4294967296").is_err(), "past u32::MAX");
     }
 }

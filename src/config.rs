@@ -119,20 +119,8 @@ pub fn bench(
     cpu: Option<&CpuArgs>,
     io: Option<&IoArgs>,
 ) -> anyhow::Result<BenchConfig> {
+    // --workers (1 to MAX_WORKERS) and --runs (at least 1) are checked by clap.
     let strategies = parse_strategies(&engine.strategy)?;
-    if let Some(workers) = engine.workers {
-        if workers == 0 {
-            return Err(usage("--workers must be at least 1"));
-        }
-        if workers > MAX_WORKERS {
-            return Err(usage(format!(
-                "--workers {workers} is more than {MAX_WORKERS}"
-            )));
-        }
-    }
-    if engine.runs == Some(0) {
-        return Err(usage("--runs must be at least 1"));
-    }
     let cpu = cpu
         .map(|args| cpu_plan(args, engine.workers, engine.runs))
         .transpose()?;
@@ -218,6 +206,7 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
         KernelArg::Squares => Kernel::Squares,
         KernelArg::Fib => Kernel::Fib,
     };
+    // clap refuses --count 0 already; this keeps cpu_plan total on its own.
     if args.count == 0 {
         return Err(usage("--count must be at least 1"));
     }
@@ -279,18 +268,11 @@ pub fn largest_squares_arg() -> u64 {
     fits
 }
 
+/// The I/O job. clap has checked every number: --concurrency, --repeat and
+/// --requests are at least 1 and --timeout is more than 0.
 fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::Result<IoPlan> {
-    if args.concurrency == 0 {
-        return Err(usage("--concurrency must be at least 1"));
-    }
-    if args.timeout.is_zero() {
-        return Err(usage("--timeout must be more than 0"));
-    }
     let target = match &args.sites {
         Some(file) => {
-            if args.repeat == 0 {
-                return Err(usage("--repeat must be at least 1"));
-            }
             let sites = crate::workload::io::read_sites(file)?;
             let urls = (0..args.repeat)
                 .flat_map(|_| sites.iter().cloned())
@@ -300,18 +282,13 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
                 urls,
             }
         }
-        None => {
-            if args.requests == 0 {
-                return Err(usage("--requests must be at least 1"));
-            }
-            IoTarget::Builtin {
-                requests: args.requests,
-                settings: ServerSettings {
-                    latency: args.latency,
-                    body_bytes: args.body_bytes,
-                },
-            }
-        }
+        None => IoTarget::Builtin {
+            requests: args.requests,
+            settings: ServerSettings {
+                latency: args.latency,
+                body_bytes: args.body_bytes,
+            },
+        },
     };
     let no_proxy = match &target {
         IoTarget::Builtin { .. } => true,
@@ -333,9 +310,6 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
 
 /// Validates `concbench serve`.
 pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
-    if args.threads == Some(0) {
-        return Err(usage("--threads must be at least 1"));
-    }
     let default = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     Ok(ServeConfig {
         addr: args.addr.unwrap_or(default),

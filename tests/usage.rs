@@ -1,0 +1,156 @@
+//! What a person sees after a mistake on the command line, through the real binary:
+//! clap's whole message (what was wrong, the possible values, the suggestion, the
+//! usage line) on stderr, nothing on stdout, exit 2.
+
+mod common;
+
+use common::{concbench, stderr, stdout};
+
+/// Runs a command line clap must refuse; returns its stderr after the checks every
+/// such message passes.
+fn refused(args: &[&str]) -> String {
+    let output = concbench(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert!(output.stdout.is_empty(), "{args:?}: {}", stdout(&output));
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
+    assert!(err.contains("\nUsage: concbench"), "{args:?}: {err}");
+    assert!(
+        err.trim_end()
+            .ends_with("For more information, try '--help'."),
+        "{args:?}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn a_missing_argument_is_named() {
+    let err = refused(&["compare", "main"]);
+    assert!(
+        err.starts_with(
+            "error: the following required arguments were not provided:\n  <CURRENT>\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("Usage: concbench compare <BASELINE> <CURRENT>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_value_lists_the_possible_ones() {
+    let err = refused(&["cpu", "--kernel", "fibonacci"]);
+    assert!(
+        err.starts_with("error: invalid value 'fibonacci' for '--kernel <KERNEL>'\n"),
+        "{err}"
+    );
+    assert!(err.contains("[possible values: squares, fib]"), "{err}");
+    assert!(err.contains("tip: a similar value exists: 'fib'"), "{err}");
+    assert!(err.contains("Usage: concbench cpu"), "{err}");
+}
+
+#[test]
+fn a_misspelt_flag_gets_a_suggestion() {
+    let err = refused(&["cpu", "--kernal", "fib"]);
+    assert!(
+        err.starts_with("error: unexpected argument '--kernal' found\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tip: a similar argument exists: '--kernel'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_misspelt_subcommand_gets_a_suggestion() {
+    let err = refused(&["cpux"]);
+    assert!(
+        err.starts_with("error: unrecognized subcommand 'cpux'\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tip: a similar subcommand exists: 'cpu'"),
+        "{err}"
+    );
+    assert!(err.contains("Usage: concbench <COMMAND>"), "{err}");
+}
+
+#[test]
+fn numbers_out_of_range_name_the_range_not_rusts_parse_error() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["cpu", "--workers", "1.5"],
+            "invalid value '1.5' for '--workers <N>': expected a whole number from 1 to 1024",
+        ),
+        (
+            &["cpu", "--workers", "0"],
+            "invalid value '0' for '--workers <N>': expected a whole number from 1 to 1024",
+        ),
+        (
+            &["io", "--workers", "1025"],
+            "invalid value '1025' for '--workers <N>': expected a whole number from 1 to 1024",
+        ),
+        (
+            &["cpu", "--runs", "0"],
+            "invalid value '0' for '--runs <N>': expected a whole number, at least 1",
+        ),
+        (
+            &["cpu", "--count", "many"],
+            "invalid value 'many' for '--count <N>': expected a whole number, at least 1",
+        ),
+        (
+            &["io", "--concurrency", "0"],
+            "invalid value '0' for '--concurrency <N>': expected a whole number, at least 1",
+        ),
+        (
+            &["io", "--requests", "0"],
+            "invalid value '0' for '--requests <N>': expected a whole number, at least 1",
+        ),
+        (
+            &["io", "--timeout", "0"],
+            "invalid value '0' for '--timeout <DURATION>': the timeout must be more than 0",
+        ),
+    ];
+    for (args, message) in cases {
+        let err = refused(args);
+        assert!(err.starts_with(&format!("error: {message}")), "{err}");
+        assert!(!err.contains("invalid digit"), "{err}");
+        let usage = format!("Usage: concbench {} [OPTIONS]", args[0]);
+        assert!(err.contains(&usage), "{err}");
+    }
+}
+
+#[test]
+fn unknown_flags_and_subcommands_exit_2() {
+    for args in [&["cpu", "--no-such-flag"][..], &["frobnicate"][..]] {
+        refused(args);
+    }
+}
+
+/// clap's `arg_required_else_help`: a bare `concbench` shows the help, but on stderr
+/// and with exit 2, as clap does, since no command was run.
+#[test]
+fn bare_concbench_prints_the_help_and_exits_2() {
+    let output = concbench(&[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(output.stdout.is_empty());
+    assert!(err.contains("Usage: concbench <COMMAND>"), "{err}");
+    for command in ["cpu", "io", "all", "serve", "compare"] {
+        assert!(err.contains(&format!("\n  {command} ")), "{command}: {err}");
+    }
+    assert!(!err.starts_with("error:"), "{err}");
+}
+
+#[test]
+fn help_goes_to_stdout_and_exits_0() {
+    for args in [&["--help"][..], &["cpu", "--help"][..], &["help", "io"][..]] {
+        let output = concbench(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(stdout(&output).contains("Usage: concbench"), "{args:?}");
+        assert!(output.stderr.is_empty(), "{args:?}");
+    }
+}
