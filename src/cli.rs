@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::MAX_WORKERS;
+use crate::config::{LARGEST_BODY, MAX_WORKERS};
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -237,16 +237,17 @@ pub struct IoArgs {
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
     pub latency: Duration,
 
-    /// Body size of the built-in server's responses.
-    #[arg(long, value_name = "BYTES", default_value_t = 10_240)]
+    /// Body size of the built-in server's responses: bytes, or KiB, MiB, GiB; at most 1GiB.
+    #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
     /// Timeout of each request, connect to last body byte.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub timeout: Duration,
 
-    /// A body larger than this is a counted failure (and is never held in memory).
-    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    /// A body larger than this is a counted failure (and is never held in memory):
+    /// bytes, or KiB, MiB, GiB.
+    #[arg(long, value_name = "SIZE", default_value = "4MiB", value_parser = parse_size)]
     pub max_body_bytes: u64,
 
     /// Most requests in flight at once in the async model.
@@ -269,8 +270,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
     pub latency: Duration,
 
-    /// Size of each response body.
-    #[arg(long, value_name = "BYTES", default_value_t = 10_240)]
+    /// Size of each response body: bytes, or KiB, MiB, GiB; at most 1GiB.
+    #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
     /// Runtime worker threads, 1 to 1024 [default: available parallelism].
@@ -323,6 +324,71 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// What a size may look like, for error messages.
+const SIZE_FORMS: &str = "bytes (10240 or 10240B) or IEC units (10KiB, 1.5MiB, 1GiB)";
+
+/// Parses a size as the output prints it: plain bytes (`10240`, `10240B`) or IEC
+/// units (`10KiB`, `4MiB`, `1GiB`, `1TiB`; `10.0 KiB` and `1.5MiB` too, when they come
+/// to a whole number of bytes). Units are case-insensitive.
+///
+/// Decimal and bare units (`k`, `KB`, `MB`, `GB`) are refused: half of the world's
+/// tools read `KB` as 1000 and the other half as 1024, so the error spells out both
+/// readings.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit = unit.trim_start();
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("expected a size: {SIZE_FORMS}"))?;
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        ambiguous @ ("k" | "kb" | "m" | "mb" | "g" | "gb" | "t" | "tb") => {
+            let (iec, decimal) = match ambiguous.as_bytes()[0] {
+                b'k' => ("KiB", 1e3),
+                b'm' => ("MiB", 1e6),
+                b'g' => ("GiB", 1e9),
+                _ => ("TiB", 1e12),
+            };
+            return Err(format!(
+                "ambiguous: write {number}{iec} for units of 1024, or the number of bytes \
+                 ({}); sizes are {SIZE_FORMS}",
+                value * decimal
+            ));
+        }
+        _ => return Err(format!("expected a size: {SIZE_FORMS}")),
+    };
+    let bytes = value * scale as f64;
+    if bytes.fract() != 0.0 {
+        return Err("not a whole number of bytes".to_string());
+    }
+    if bytes >= u64::MAX as f64 {
+        return Err("too large".to_string());
+    }
+    Ok(bytes as u64)
+}
+
+/// [`parse_size`] for a body the built-in server makes, at most [`LARGEST_BODY`].
+pub fn parse_body_size(text: &str) -> Result<usize, String> {
+    let bytes = parse_size(text)?;
+    usize::try_from(bytes)
+        .ok()
+        .filter(|&b| b <= LARGEST_BODY)
+        .ok_or_else(|| {
+            format!(
+                "larger than the largest body the built-in server makes, 1GiB ({LARGEST_BODY} \
+                 bytes)"
+            )
+        })
+}
+
 /// Parses `50ms`, `1.5s`, `200us`, `2m` or a bare `0`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -368,6 +434,49 @@ mod tests {
             parse_timeout("0"),
             Err("the timeout must be more than 0, e.g. 10s".to_string())
         );
+    }
+
+    #[test]
+    fn sizes_read_as_the_output_prints_them() {
+        assert_eq!(parse_size("10240"), Ok(10_240));
+        assert_eq!(parse_size("10240B"), Ok(10_240));
+        assert_eq!(parse_size("10KiB"), Ok(10_240));
+        assert_eq!(parse_size("10.0 KiB"), Ok(10_240));
+        assert_eq!(parse_size("1.5MiB"), Ok(3 << 19));
+        assert_eq!(parse_size("4mib"), Ok(4 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("0"), Ok(0));
+        let message = parse_size("10k").unwrap_err();
+        assert!(
+            message.starts_with(
+                "ambiguous: write 10KiB for units of 1024, or the number of bytes (10000)"
+            ),
+            "{message}"
+        );
+        assert!(parse_size("4MB").unwrap_err().contains("4MiB"));
+        assert_eq!(
+            parse_size("1.1KiB"),
+            Err("not a whole number of bytes".to_string())
+        );
+        for bad in ["", "KiB", "ten", "-1", "10 parsecs", "1.2.3"] {
+            let message = parse_size(bad).unwrap_err();
+            assert!(message.contains("10KiB, 1.5MiB, 1GiB"), "{bad}: {message}");
+        }
+        assert!(parse_size("99999999TiB").is_err());
+    }
+
+    #[test]
+    fn bodies_stop_at_one_gib() {
+        assert_eq!(parse_body_size("1GiB"), Ok(1 << 30));
+        let message = parse_body_size("100000000000").unwrap_err();
+        assert!(message.contains("largest body"), "{message}");
+        assert!(message.contains("1GiB"), "{message}");
+        let cli = Cli::try_parse_from(["concbench", "io", "--body-bytes", "64KiB"]).unwrap();
+        let Command::Io(io) = cli.command else {
+            panic!("io")
+        };
+        assert_eq!(io.io.body_bytes, 64 << 10);
+        assert_eq!(io.io.max_body_bytes, 4 << 20, "the default");
     }
 
     #[test]

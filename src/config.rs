@@ -24,6 +24,9 @@ pub const DEFAULT_CPU_RUNS: u32 = 10;
 pub const DEFAULT_IO_RUNS: u32 = 3;
 /// More workers than this is a typo, not an experiment.
 pub const MAX_WORKERS: usize = 1024;
+/// The largest `--body-bytes`: the built-in server builds its body once, in memory,
+/// and a 100 GB one aborts it.
+pub const LARGEST_BODY: usize = 1 << 30;
 /// Recursive fib beyond this takes minutes per item.
 pub const MAX_FIB_ARG: u64 = 45;
 

@@ -154,3 +154,41 @@ fn help_goes_to_stdout_and_exits_0() {
         assert!(output.stderr.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_bad_size_names_the_accepted_forms() {
+    let err = refused(&["io", "--body-bytes", "10k"]);
+    assert!(
+        err.starts_with(
+            "error: invalid value '10k' for '--body-bytes <SIZE>': ambiguous: write 10KiB for \
+             units of 1024, or the number of bytes (10000)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("10KiB, 1.5MiB, 1GiB"), "{err}");
+    let err = refused(&["serve", "--body-bytes", "lots"]);
+    assert!(
+        err.starts_with("error: invalid value 'lots' for '--body-bytes <SIZE>': expected a size: bytes (10240 or 10240B) or IEC units"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused_with_the_limit() {
+    let err = refused(&["io", "--body-bytes", "100000000000"]);
+    assert!(
+        err.starts_with(
+            "error: invalid value '100000000000' for '--body-bytes <SIZE>': larger than the \
+             largest body the built-in server makes, 1GiB (1073741824 bytes)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn size_defaults_show_in_the_units_the_output_uses() {
+    let output = concbench(&["io", "--help"]);
+    let help = stdout(&output);
+    assert!(help.contains("[default: 10KiB]"), "{help}");
+    assert!(help.contains("[default: 4MiB]"), "{help}");
+}
