@@ -14,7 +14,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::runner::ChildExecutor;
-use crate::{bench, config, server, worker};
+use crate::{bench, config, generate, server, worker};
 
 /// Runs concbench on these arguments (the first is the program name).
 ///
@@ -56,6 +56,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             Some(&args.cpu),
             Some(&args.io),
         )?),
+        Command::Completions(args) => generate::completions(args.shell, &mut std::io::stdout()),
+        Command::Man(args) => generate::man_page(args.command.as_deref(), &mut std::io::stdout()),
     }
 }
 

@@ -35,6 +35,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Compare two saved reports; exit 3 when a model got slower.
     Compare(CompareArgs),
+    /// Print a shell completion script on stdout (see the README for where it goes).
+    Completions(CompletionsArgs),
+    /// Print the man page, in roff, on stdout: `concbench man | man -l -`.
+    Man(ManArgs),
     /// Internal: a process-pool worker fed jobs on stdin.
     #[command(hide = true)]
     Worker,
@@ -178,6 +182,22 @@ pub struct CompareArgs {
 
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
+}
+
+/// `concbench completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete concbench's subcommands and flags in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `concbench man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's own page (concbench-cpu(1), ...) instead of concbench's.
+    #[arg(value_name = "COMMAND", value_parser = crate::generate::MAN_PAGES)]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

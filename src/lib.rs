@@ -21,6 +21,7 @@
 //! - [`results`] — the `results/` directory: default names, baselines, loading saved reports.
 //! - [`machine`] — machine metadata stored in each report.
 //! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
+//! - [`generate`] — shell completions and man pages, from the clap definition.
 //! - [`server`] — the embedded HTTP target.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
@@ -35,6 +36,7 @@ pub mod error;
 pub mod expect;
 pub mod export;
 pub mod gate;
+pub mod generate;
 pub mod machine;
 pub mod output;
 pub mod report;

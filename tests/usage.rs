@@ -192,3 +192,64 @@ fn size_defaults_show_in_the_units_the_output_uses() {
     assert!(help.contains("[default: 10KiB]"), "{help}");
     assert!(help.contains("[default: 4MiB]"), "{help}");
 }
+
+#[test]
+fn completions_are_printed_for_every_shell() {
+    let starts = [
+        ("bash", "_concbench() {"),
+        ("zsh", "#compdef concbench"),
+        ("fish", "# Print an optspec for argparse"),
+        ("powershell", "using namespace System.Management.Automation"),
+        ("elvish", "use builtin;"),
+    ];
+    for (shell, start) in starts {
+        let output = concbench(&["completions", shell]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            stderr(&output)
+        );
+        let script = stdout(&output);
+        assert!(script.trim_start().starts_with(start), "{shell}: {script}");
+        assert!(script.contains("concbench"), "{shell}");
+        for subcommand in ["cpu", "io", "all", "serve", "compare", "man"] {
+            assert!(script.contains(subcommand), "{shell}: {subcommand}");
+        }
+        assert!(!script.contains("measure-run"), "{shell}");
+    }
+    let err = refused(&["completions", "tcsh"]);
+    assert!(
+        err.contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn man_prints_a_roff_page() {
+    let output = concbench(&["man"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    let title = page.lines().find(|l| l.starts_with('.')).unwrap_or("");
+    assert!(
+        title.starts_with(".ie") || title.starts_with(".TH"),
+        "{page}"
+    );
+    assert!(page.contains("\n.TH concbench 1 "), "{page}");
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS"] {
+        assert!(page.contains(section), "{section}: {page}");
+    }
+    for subcommand in [
+        "concbench\\-cpu",
+        "concbench\\-serve",
+        "concbench\\-compare",
+    ] {
+        assert!(page.contains(subcommand), "{subcommand}: {page}");
+    }
+
+    let output = concbench(&["man", "cpu"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(page.contains("\n.TH concbench-cpu 1 "), "{page}");
+    assert!(page.contains("\\-\\-kernel"), "{page}");
+}
