@@ -41,12 +41,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             if config.exit_with_parent {
                 worker::die_with_parent(libc::SIGTERM);
             }
-            server::run(
-                config.addr,
-                config.settings,
-                config.explicit_addr,
-                config.threads,
-            )
+            server::run(&config)
         }
         Command::Compare(args) => crate::gate::compare_command(&args),
         Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),

@@ -282,9 +282,14 @@ pub struct IoArgs {
 /// `concbench serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to bind. Only loopback unless given explicitly.
-    #[arg(long, value_name = "ADDR")]
+    /// Address to bind: IP:PORT, :PORT, localhost:PORT or a bare PORT. Without an IP it
+    /// is 127.0.0.1; 0.0.0.0:8080 serves every interface [default: 127.0.0.1, a free port].
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr, conflicts_with = "port")]
     pub addr: Option<SocketAddr>,
+
+    /// Port to bind on 127.0.0.1; 0 picks a free one [default: 0].
+    #[arg(short, long, value_name = "N", value_parser = whole_number::<u16>(0, 65_535))]
+    pub port: Option<u16>,
 
     /// Delay before each response.
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
@@ -294,13 +299,48 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
-    /// Runtime worker threads, 1 to 1024 [default: available parallelism].
-    #[arg(long, value_name = "N", value_parser = whole_number::<usize>(1, MAX_WORKERS as u64))]
-    pub threads: Option<usize>,
+    /// Worker threads of the server's runtime, 1 to 1024 [default: available parallelism].
+    #[arg(
+        short,
+        long,
+        alias = "threads",
+        value_name = "N",
+        value_parser = whole_number::<usize>(1, MAX_WORKERS as u64)
+    )]
+    pub workers: Option<usize>,
+
+    /// Log every request on stderr: method, path, status, body bytes, time to respond.
+    #[arg(long)]
+    pub log: bool,
 
     /// Internal: stop when the process that started this one dies (set by `io`).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
+}
+
+/// The forms `--addr` takes, for its error message.
+const ADDR_FORMS: &str = "expected IP:PORT, :PORT, localhost:PORT or PORT (0 to 65535), \
+                          e.g. 127.0.0.1:8080, :8080, localhost:8080, 8080, or 0.0.0.0:8080 \
+                          for every interface";
+
+/// Parses `--addr`: `127.0.0.1:8080` or `[::1]:8080`; `:8080`, `localhost:8080` and a
+/// bare `8080` on 127.0.0.1. localhost is not looked up: it always means 127.0.0.1.
+pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    let on_loopback = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(on_loopback(port));
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if host.is_empty() || host.eq_ignore_ascii_case("localhost") => port
+            .parse::<u16>()
+            .map(on_loopback)
+            .map_err(|_| ADDR_FORMS.to_string()),
+        _ => Err(ADDR_FORMS.to_string()),
+    }
 }
 
 /// A value parser for a whole number from `min` to `max`. Its error names the range,
@@ -497,6 +537,36 @@ mod tests {
         };
         assert_eq!(io.io.body_bytes, 64 << 10);
         assert_eq!(io.io.max_body_bytes, 4 << 20, "the default");
+    }
+
+    #[test]
+    fn addresses_take_the_forms_people_type() {
+        let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        for (text, addr) in [
+            ("127.0.0.1:8080", loopback(8080)),
+            (":8080", loopback(8080)),
+            ("localhost:8080", loopback(8080)),
+            ("LOCALHOST:0", loopback(0)),
+            ("8080", loopback(8080)),
+            ("0.0.0.0:80", SocketAddr::from(([0, 0, 0, 0], 80))),
+        ] {
+            assert_eq!(parse_addr(text), Ok(addr), "{text}");
+        }
+        assert_eq!(parse_addr("[::1]:8080").unwrap().port(), 8080);
+        for bad in [
+            "",
+            "80800",
+            ":http",
+            "example.com:80",
+            "127.0.0.1",
+            "localhost",
+        ] {
+            let message = parse_addr(bad).unwrap_err();
+            assert!(
+                message.contains("e.g. 127.0.0.1:8080, :8080"),
+                "{bad}: {message}"
+            );
+        }
     }
 
     #[test]

@@ -106,7 +106,13 @@ pub struct ServeConfig {
     /// The user typed `--addr`: only then may a non-loopback address be bound.
     pub explicit_addr: bool,
     pub settings: ServerSettings,
-    pub threads: Option<usize>,
+    /// Worker threads of the server's tokio runtime.
+    pub workers: usize,
+    /// `--log`: one line per request on stderr.
+    pub log: bool,
+    /// Print the settings and "Ctrl-C to stop" on stderr: a person started the server.
+    /// Off when `concbench io` starts it as its target, whose stderr is the user's.
+    pub announce: bool,
     /// Started by `concbench io` as its target: stop (SIGTERM) when it dies.
     pub exit_with_parent: bool,
 }
@@ -311,17 +317,22 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
     })
 }
 
-/// Validates `concbench serve`.
+/// Validates `concbench serve`. clap has checked each value; `--port` and `--addr`
+/// exclude each other.
 pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
-    let default = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let addr = args
+        .addr
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(0))));
     Ok(ServeConfig {
-        addr: args.addr.unwrap_or(default),
+        addr,
         explicit_addr: args.addr.is_some(),
         settings: ServerSettings {
             latency: args.latency,
             body_bytes: args.body_bytes,
         },
-        threads: args.threads,
+        workers: args.workers.unwrap_or_else(available_parallelism),
+        log: args.log,
+        announce: !args.exit_with_parent,
         exit_with_parent: args.exit_with_parent,
     })
 }

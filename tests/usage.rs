@@ -253,3 +253,175 @@ fn man_prints_a_roff_page() {
     assert!(page.contains("\n.TH concbench-cpu 1 "), "{page}");
     assert!(page.contains("\\-\\-kernel"), "{page}");
 }
+
+/// A `concbench serve` started with `args`, its URL read from stdout's first line.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn start(args: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(common::BIN)
+            .arg("serve")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("concbench serve starts");
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        Served { child, url: first }
+    }
+
+    /// `GET path`, one request on a fresh connection; the whole response.
+    fn get(&self, path: &str) -> String {
+        use std::io::{Read, Write};
+        let addr = self
+            .url
+            .trim()
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+
+    /// Stops the server with SIGINT (Ctrl-C); its exit code and stderr.
+    fn interrupt(mut self) -> (Option<i32>, String) {
+        use std::io::Read;
+        // SAFETY: sending a signal to a child we own and have not reaped.
+        assert_eq!(
+            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) },
+            0
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                self.child.kill().unwrap();
+                panic!("serve did not stop on SIGINT");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (status.code(), err)
+    }
+}
+
+#[test]
+fn serve_tells_a_person_its_settings_and_logs_requests() {
+    let served = Served::start(&[
+        "--port",
+        "0",
+        "--latency",
+        "0",
+        "--body-bytes",
+        "1KiB",
+        "--workers",
+        "1",
+        "--log",
+    ]);
+    let url = served.url.clone();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        url.ends_with("/\n"),
+        "the URL alone on the first line: {url:?}"
+    );
+    let response = served.get("/some/where?q=1");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert_eq!(response.split("\r\n\r\n").nth(1).map(str::len), Some(1024));
+
+    let (code, err) = served.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(
+            format!(
+                "concbench serve on {} (loopback only: this machine alone can connect)",
+                url.trim()
+            )
+            .as_str()
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("200 OK with a 1.00 KiB body after 0 s latency"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 worker thread; each request is logged"),
+        "{err}"
+    );
+    assert!(err.contains("\nCtrl-C to stop\n"), "{err}");
+    let logged = lines
+        .iter()
+        .find(|l| l.starts_with("GET "))
+        .unwrap_or_else(|| panic!("no request line: {err}"));
+    assert!(
+        logged.starts_with("GET /some/where?q=1 200 1024 bytes "),
+        "{logged}"
+    );
+}
+
+#[test]
+fn serve_takes_addr_as_people_type_it_and_the_old_threads_flag() {
+    let served = Served::start(&["--addr", ":0", "--threads", "1", "--latency", "0"]);
+    assert!(
+        served.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        served.url
+    );
+    assert!(served.get("/").starts_with("HTTP/1.1 200"));
+    let (code, err) = served.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 worker thread; no request log"), "{err}");
+    assert!(!err.contains("GET /"), "no log without --log: {err}");
+}
+
+/// `concbench io` starts its target with --exit-with-parent and the user's stderr.
+#[test]
+fn serve_as_the_io_target_prints_only_its_url() {
+    let served = Served::start(&["--addr", "127.0.0.1:0", "--exit-with-parent"]);
+    assert!(
+        served.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        served.url
+    );
+    let (code, err) = served.interrupt();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "", "nothing on the user's stderr");
+}
+
+#[test]
+fn a_wrong_addr_shows_examples() {
+    let err = refused(&["serve", "--addr", "example.com:80"]);
+    assert!(
+        err.starts_with(
+            "error: invalid value 'example.com:80' for '--addr <ADDR>': expected IP:PORT, \
+             :PORT, localhost:PORT or PORT (0 to 65535), e.g. 127.0.0.1:8080, :8080, \
+             localhost:8080, 8080, or 0.0.0.0:8080 for every interface"
+        ),
+        "{err}"
+    );
+    let err = refused(&["serve", "--addr", ":8080", "--port", "8081"]);
+    assert!(
+        err.starts_with("error: the argument '--addr <ADDR>' cannot be used with '--port <N>'"),
+        "{err}"
+    );
+}
