@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{LARGEST_BODY, MAX_WORKERS};
+use crate::config::{
+    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, LARGEST_BODY, MAX_WORKERS,
+};
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -47,30 +49,50 @@ pub enum Command {
     MeasureRun,
 }
 
+/// `concbench cpu`. The job's own flags come first; --workers and --runs give the cpu
+/// defaults alone, where `all` gives both jobs'.
 #[derive(Debug, Args)]
+#[command(mut_arg("workers", |a| a.help(workers_help("available parallelism"))))]
+#[command(mut_arg("runs", |a| a.help(runs_help(DEFAULT_CPU_RUNS))))]
 pub struct CpuCommand {
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
     pub cpu: CpuArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
+/// `concbench io`, with the io defaults of --workers and --runs.
 #[derive(Debug, Args)]
+#[command(mut_arg("workers", |a| a.help(workers_help(&DEFAULT_IO_WORKERS.to_string()))))]
+#[command(mut_arg("runs", |a| a.help(runs_help(DEFAULT_IO_RUNS))))]
 pub struct IoCommand {
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
+/// `concbench all`: both jobs' flags, and both jobs' defaults.
 #[derive(Debug, Args)]
 pub struct AllCommand {
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
     pub cpu: CpuArgs,
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// The help of --workers with one job's default.
+fn workers_help(default: &str) -> String {
+    format!("Workers per model, 1 to 1024; sequential always runs 1 [default: {default}]")
+}
+
+/// The help of --runs with one job's default.
+fn runs_help(default: u32) -> String {
+    format!(
+        "Measured runs of each model, interleaved round-robin across models [default: {default}]"
+    )
 }
 
 /// Flags shared by every benchmarking subcommand.
@@ -82,11 +104,12 @@ pub struct EngineArgs {
     #[arg(short, long, value_name = "LIST", default_value = "all")]
     pub strategy: String,
 
-    /// Workers per model, 1 to 1024 [default: cpu = available parallelism, io = 5].
+    /// Workers per model, 1 to 1024; sequential always runs 1
+    /// [default: cpu = available parallelism, io = 5].
     #[arg(short, long, value_name = "N", value_parser = whole_number::<usize>(1, MAX_WORKERS as u64))]
     pub workers: Option<usize>,
 
-    /// Unmeasured runs of each model before the measured ones.
+    /// Unmeasured runs of each model before the measured ones (0 for none).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: u32,
 
@@ -210,9 +233,10 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KernelArg {
-    /// Exact sum of i*i for i in 0..n, as u128.
+    /// Exact sum of i*i for i in 0..n, as u128, for each n of --start/--count or --numbers.
     Squares,
-    /// Recursive fib(35) per item.
+    /// Naive recursive fib(n): fib(35), --count times, or fib(n) for each n of --numbers
+    /// (n up to 45).
     Fib,
 }
 
@@ -220,16 +244,21 @@ pub enum KernelArg {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "CPU job")]
 pub struct CpuArgs {
-    /// How many numbers: start, start+1, ...
+    /// How many numbers: start, start+1, ... (squares), or how many fib(35) (fib).
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = at_least::<u64>(1))]
     pub count: u64,
 
-    /// The first number [default: 5000000].
+    /// The first number, for squares [default: 5000000].
     #[arg(long, value_name = "N")]
     pub start: Option<u64>,
 
-    /// An explicit list instead of --start/--count (comma separated).
-    #[arg(long, value_name = "A,B,C", value_delimiter = ',', conflicts_with_all = ["start"])]
+    /// The numbers themselves, comma separated, instead of --start and --count.
+    #[arg(
+        long,
+        value_name = "A,B,C",
+        value_delimiter = ',',
+        conflicts_with_all = ["start", "count"]
+    )]
     pub numbers: Option<Vec<u64>>,
 
     /// The work done per number.
@@ -241,7 +270,8 @@ pub struct CpuArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "I/O job")]
 pub struct IoArgs {
-    /// A file of URLs, one per line (# comments). Without it, a built-in local server is used.
+    /// A file of URLs, one per line (# comments); needs the internet for real sites.
+    /// Without it, a built-in server on 127.0.0.1 is used.
     #[arg(long, value_name = "FILE")]
     pub sites: Option<PathBuf>,
 
@@ -249,11 +279,11 @@ pub struct IoArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least::<u32>(1))]
     pub repeat: u32,
 
-    /// Requests to the built-in server.
+    /// Requests to the built-in server, per run of each model.
     #[arg(long, value_name = "N", default_value_t = 160, value_parser = at_least::<u32>(1))]
     pub requests: u32,
 
-    /// Latency of the built-in server per request (e.g. 50ms, 0).
+    /// Latency of the built-in server per request: 50ms, 1.5s, 200us, 0.
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
     pub latency: Duration,
 
@@ -261,7 +291,7 @@ pub struct IoArgs {
     #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
-    /// Timeout of each request, connect to last body byte.
+    /// Timeout of each request, connect to last body byte: 10s, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub timeout: Duration,
 
@@ -291,7 +321,7 @@ pub struct ServeArgs {
     #[arg(short, long, value_name = "N", value_parser = whole_number::<u16>(0, 65_535))]
     pub port: Option<u16>,
 
-    /// Delay before each response.
+    /// Delay before each response: 50ms, 1.5s, 200us, 0.
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
     pub latency: Duration,
 

@@ -225,7 +225,8 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
         (None, Kernel::Fib) => {
             if args.start.is_some() {
                 return Err(usage(format!(
-                    "--start applies to --kernel squares; fib runs fib({FIB_ARG}) per item"
+                    "--start applies to --kernel squares; fib runs fib({FIB_ARG}) --count times, \
+                     or fib(n) for each n of --numbers"
                 )));
             }
             vec![FIB_ARG; args.count as usize]

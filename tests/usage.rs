@@ -425,3 +425,62 @@ fn a_wrong_addr_shows_examples() {
         "{err}"
     );
 }
+
+#[test]
+fn cpu_help_shows_cpu_flags_and_cpu_defaults_only() {
+    let help = stdout(&concbench(&["cpu", "--help"]));
+    assert!(help.contains("--kernel"), "{help}");
+    for io_only in ["--body-bytes", "--requests", "--latency", "io = 5", "io 3"] {
+        assert!(!help.contains(io_only), "{io_only}: {help}");
+    }
+    assert!(help.contains("[default: available parallelism]"), "{help}");
+    assert!(help.contains("[default: 10]"), "{help}");
+
+    let help = stdout(&concbench(&["io", "--help"]));
+    assert!(!help.contains("--kernel"), "{help}");
+    assert!(
+        help.contains("sequential always runs 1 [default: 5]"),
+        "{help}"
+    );
+    assert!(help.contains("[default: 3]"), "{help}");
+}
+
+#[test]
+fn fib_takes_the_listed_numbers_and_says_so() {
+    let output = concbench(&[
+        "cpu",
+        "--kernel",
+        "fib",
+        "--numbers",
+        "10,11",
+        "--strategy",
+        "sequential",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--no-save",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert_eq!(
+        table.lines().next(),
+        Some("cpu: fib(n) for n = 10, 11, 1 run + 0 warmups, each in a fresh process"),
+        "only sequential ran: no worker count; {table}"
+    );
+
+    let err = refused(&["cpu", "--kernel", "fib", "--numbers", "10", "--count", "3"]);
+    assert!(
+        err.starts_with(
+            "error: the argument '--numbers <A,B,C>' cannot be used with '--count <N>'"
+        ),
+        "{err}"
+    );
+    let output = concbench(&["cpu", "--kernel", "fib", "--start", "10"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: --start applies to --kernel squares; fib runs fib(35) --count times, or fib(n) \
+         for each n of --numbers\n"
+    );
+}
