@@ -1,5 +1,7 @@
-//! Parsed command line -> a validated, plain config. Every range and cross-flag rule
-//! lives here, and every violation is a one-line [`UsageError`](crate::error::UsageError)
+//! Parsed command line -> a validated, plain config. What one flag alone decides (a
+//! whole number in range, a size, a duration) clap has checked already, so its error
+//! carries the usage line; the rules that need more than one value or a file live
+//! here, and every violation is a one-line [`UsageError`](crate::error::UsageError)
 //! found before anything runs. The engine never sees a clap type.
 
 use std::path::PathBuf;
@@ -407,6 +409,37 @@ mod tests {
         assert!(
             usage_message(cpu_plan(&cpu_args(Some(1), 2, KernelArg::Fib), None, None))
                 .contains("--start")
+        );
+    }
+
+    fn serve_config(args: &[&str]) -> ServeConfig {
+        use clap::Parser;
+        let argv = ["concbench", "serve"].iter().chain(args);
+        let cli::Command::Serve(args) = cli::Cli::try_parse_from(argv).unwrap().command else {
+            panic!("serve")
+        };
+        serve(&args).unwrap()
+    }
+
+    #[test]
+    fn serve_binds_loopback_unless_an_address_is_given() {
+        let config = serve_config(&[]);
+        assert_eq!(config.addr.to_string(), "127.0.0.1:0");
+        assert!(!config.explicit_addr && config.announce && !config.log);
+        assert_eq!(config.workers, available_parallelism());
+
+        let config = serve_config(&["--port", "8080", "--threads", "3", "--log"]);
+        assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
+        assert!(!config.explicit_addr, "--port stays on loopback");
+        assert_eq!(config.workers, 3, "--threads is --workers");
+        assert!(config.log);
+
+        let config = serve_config(&["--addr", "0.0.0.0:80", "--exit-with-parent"]);
+        assert_eq!(config.addr.to_string(), "0.0.0.0:80");
+        assert!(config.explicit_addr);
+        assert!(
+            config.exit_with_parent && !config.announce,
+            "quiet as io's target"
         );
     }
 }

@@ -3,8 +3,8 @@
 //! A map of the modules:
 //!
 //! - [`app`] — argv to the command that runs it.
-//! - [`cli`] — the clap definition, nothing else.
-//! - [`config`] — parsed flags to a validated plain config; all range and cross-flag checks.
+//! - [`cli`] — the clap definition and its value parsers (numbers, sizes, durations, addresses).
+//! - [`config`] — parsed flags to a validated plain config; the cross-flag checks.
 //! - [`error`] — the error kinds callers match on and the named exit codes.
 //! - [`workload`] — the cpu and io jobs: one unit of work and its expected result.
 //! - [`strategy`] — one file per concurrency model, all behind one trait.
