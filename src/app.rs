@@ -1,29 +1,37 @@
 //! From the command line to the command that runs it.
 //!
-//! Parses with clap, validates into a config ([`crate::config`]), and dispatches. A
-//! clap error becomes one line and a [`UsageError`](crate::error::UsageError), so
-//! every bad command line exits 2 the same way.
+//! Parses with clap, validates into a config ([`crate::config`]), and dispatches.
+//!
+//! A command line clap refuses comes back as the [`clap::Error`] itself, unrendered, so
+//! the caller prints clap's whole message: what was wrong, the possible values, "a
+//! similar argument exists", the usage line. [`crate::error::UsageError`]s from our
+//! own checks stay one line. Both exit 2.
 
 use std::ffi::OsString;
-use std::io::Write;
 
-use clap::Parser;
-use clap::error::ErrorKind;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
-use crate::error::usage;
 use crate::runner::ChildExecutor;
-use crate::{bench, config, server, worker};
+use crate::{bench, config, generate, server, worker};
 
 /// Runs concbench on these arguments (the first is the program name).
+///
+/// `--help` and `--version` print to stdout and return `Ok`. Every other command line
+/// clap refuses, and a bare `concbench` (which shows the help instead, as
+/// `arg_required_else_help` does), returns an error whose chain holds the
+/// [`clap::Error`]: print it with [`clap::Error::print`] and exit 2
+/// ([`crate::error::code::USAGE`]).
 pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            write!(std::io::stdout().lock(), "{e}")?;
+            e.print()?;
             return Ok(());
         }
-        Err(e) => return Err(usage(one_line(&e.to_string()))),
+        Err(e) => return Err(with_usage(e, &args).into()),
     };
     match cli.command {
         Command::Worker => worker::pool::run(),
@@ -33,12 +41,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             if config.exit_with_parent {
                 worker::die_with_parent(libc::SIGTERM);
             }
-            server::run(
-                config.addr,
-                config.settings,
-                config.explicit_addr,
-                config.threads,
-            )
+            server::run(&config)
         }
         Command::Compare(args) => crate::gate::compare_command(&args),
         Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),
@@ -48,6 +51,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             Some(&args.cpu),
             Some(&args.io),
         )?),
+        Command::Completions(args) => generate::completions(args.shell, &mut std::io::stdout()),
+        Command::Man(args) => generate::man_page(args.command.as_deref(), &mut std::io::stdout()),
     }
 }
 
@@ -58,12 +63,68 @@ fn bench_with(config: config::BenchConfig) -> anyhow::Result<()> {
     bench::run(&config, &mut executor, &mut out)
 }
 
-/// clap's message without its `error: ` prefix, tips and usage block, on one line.
-fn one_line(message: &str) -> String {
-    let first = message
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("bad command line");
-    let first = first.trim().strip_prefix("error: ").unwrap_or(first.trim());
-    format!("{first} (see --help)")
+/// Adds the usage line of the subcommand being parsed to the errors clap leaves it out
+/// of (a value its parser refused, a value not among the possible ones), so every
+/// usage error ends the same way: what was wrong, then how the command is called.
+fn with_usage(mut error: clap::Error, args: &[OsString]) -> clap::Error {
+    if error.get(ContextKind::Usage).is_some() {
+        return error;
+    }
+    let mut command = Cli::command();
+    command.build();
+    // Cli has no flags of its own, so the subcommand is always the first argument.
+    let subcommand = args
+        .get(1)
+        .and_then(|name| name.to_str())
+        .and_then(|name| command.find_subcommand_mut(name));
+    if let Some(subcommand) = subcommand {
+        let usage = subcommand.render_usage();
+        error.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(args: &[&str]) -> clap::Error {
+        let args = std::iter::once("concbench").chain(args.iter().copied());
+        let error = run(args.map(OsString::from)).unwrap_err();
+        error
+            .downcast::<clap::Error>()
+            .expect("a command line clap refused")
+    }
+
+    #[test]
+    fn clap_errors_come_back_whole_with_a_usage_line() {
+        let error = refused(&["cpu", "--kernel", "fibonacci"]);
+        assert_eq!(error.kind(), ErrorKind::InvalidValue);
+        let message = error.render().to_string();
+        assert!(
+            message.contains("[possible values: squares, fib]"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Usage: concbench cpu [OPTIONS]"),
+            "{message}"
+        );
+
+        let message = refused(&["cpux"]).render().to_string();
+        assert!(
+            message.contains("tip: a similar subcommand exists: 'cpu'"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn bare_concbench_is_the_help_as_an_error() {
+        let error = refused(&[]);
+        assert_eq!(
+            error.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
+        assert_eq!(error.exit_code(), crate::error::code::USAGE);
+        assert!(error.render().to_string().contains("Commands:"));
+    }
 }

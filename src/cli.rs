@@ -1,13 +1,23 @@
 //! The command line, as clap sees it: subcommands, flags, defaults and help text.
 //!
-//! Nothing here is checked beyond its type; cross-flag rules and ranges live in
-//! [`crate::config`], which turns these structs into the plain config the engine runs.
+//! Values are checked here as far as one flag alone can be (a whole number in range,
+//! a size, a duration: the parsers are in [`values`]), so clap reports them with its
+//! usage line; cross-flag rules live in [`crate::config`], which turns these structs
+//! into the plain config the engine runs.
+
+mod values;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use values::{
+    at_least, parse_addr, parse_body_size, parse_duration, parse_size, parse_timeout, whole_number,
+};
+
+use crate::config::{DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_WORKERS};
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -32,6 +42,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Compare two saved reports; exit 3 when a model got slower.
     Compare(CompareArgs),
+    /// Print a shell completion script on stdout (see the README for where it goes).
+    Completions(CompletionsArgs),
+    /// Print the man page, in roff, on stdout: `concbench man | man -l -`.
+    Man(ManArgs),
     /// Internal: a process-pool worker fed jobs on stdin.
     #[command(hide = true)]
     Worker,
@@ -40,30 +54,50 @@ pub enum Command {
     MeasureRun,
 }
 
+/// `concbench cpu`. The job's own flags come first; --workers and --runs give the cpu
+/// defaults alone, where `all` gives both jobs'.
 #[derive(Debug, Args)]
+#[command(mut_arg("workers", |a| a.help(workers_help("available parallelism"))))]
+#[command(mut_arg("runs", |a| a.help(runs_help(DEFAULT_CPU_RUNS))))]
 pub struct CpuCommand {
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
     pub cpu: CpuArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
+/// `concbench io`, with the io defaults of --workers and --runs.
 #[derive(Debug, Args)]
+#[command(mut_arg("workers", |a| a.help(workers_help(&DEFAULT_IO_WORKERS.to_string()))))]
+#[command(mut_arg("runs", |a| a.help(runs_help(DEFAULT_IO_RUNS))))]
 pub struct IoCommand {
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
+/// `concbench all`: both jobs' flags, and both jobs' defaults.
 #[derive(Debug, Args)]
 pub struct AllCommand {
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
     pub cpu: CpuArgs,
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// The help of --workers with one job's default.
+fn workers_help(default: &str) -> String {
+    format!("Workers per model, 1 to 1024; sequential always runs 1 [default: {default}]")
+}
+
+/// The help of --runs with one job's default.
+fn runs_help(default: u32) -> String {
+    format!(
+        "Measured runs of each model, interleaved round-robin across models [default: {default}]"
+    )
 }
 
 /// Flags shared by every benchmarking subcommand.
@@ -75,18 +109,19 @@ pub struct EngineArgs {
     #[arg(short, long, value_name = "LIST", default_value = "all")]
     pub strategy: String,
 
-    /// Workers per model [default: cpu = available parallelism, io = 5].
-    #[arg(short, long, value_name = "N")]
+    /// Workers per model, 1 to 1024; sequential always runs 1
+    /// [default: cpu = available parallelism, io = 5].
+    #[arg(short, long, value_name = "N", value_parser = whole_number::<usize>(1, MAX_WORKERS as u64))]
     pub workers: Option<usize>,
 
-    /// Unmeasured runs of each model before the measured ones.
+    /// Unmeasured runs of each model before the measured ones (0 for none).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: u32,
 
     /// Exactly N measured runs of each model, interleaved round-robin across models.
     /// Without it: at least 10 (cpu) or 5 (io), then more until --precision or
     /// --max-time is reached.
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = at_least::<u32>(1))]
     pub runs: Option<u32>,
 
     /// Without --runs: add rounds until every model's median is known to within this
@@ -95,7 +130,8 @@ pub struct EngineArgs {
     pub precision: String,
 
     /// Kill a run (and every process it started) still going after this long, and
-    /// fail [default: 10m; io: at least --requests × --timeout + 1m].
+    /// fail [default: 10m, or for io the time all its requests could take to time
+    /// out one after another, plus 1m, if longer].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub run_timeout: Option<Duration>,
 
@@ -192,6 +228,22 @@ pub struct CompareArgs {
     pub thresholds: ThresholdArgs,
 }
 
+/// `concbench completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete concbench's subcommands and flags in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `concbench man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's own page (concbench-cpu(1), ...) instead of concbench's.
+    #[arg(value_name = "COMMAND", value_parser = crate::generate::MAN_PAGES)]
+    pub command: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A table for people.
@@ -202,9 +254,10 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KernelArg {
-    /// Exact sum of i*i for i in 0..n, as u128.
+    /// Exact sum of i*i for i in 0..n, as u128, for each n of --start/--count or --numbers.
     Squares,
-    /// Recursive fib(35) per item.
+    /// Naive recursive fib(n): fib(35), --count times, or fib(n) for each n of --numbers
+    /// (n up to 45).
     Fib,
 }
 
@@ -212,16 +265,21 @@ pub enum KernelArg {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "CPU job")]
 pub struct CpuArgs {
-    /// How many numbers: start, start+1, ...
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// How many numbers: start, start+1, ... (squares), or how many fib(35) (fib).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = at_least::<u64>(1))]
     pub count: u64,
 
-    /// The first number [default: 5000000].
+    /// The first number, for squares [default: 5000000].
     #[arg(long, value_name = "N")]
     pub start: Option<u64>,
 
-    /// An explicit list instead of --start/--count (comma separated).
-    #[arg(long, value_name = "A,B,C", value_delimiter = ',', conflicts_with_all = ["start"])]
+    /// The numbers themselves, comma separated, instead of --start and --count.
+    #[arg(
+        long,
+        value_name = "A,B,C",
+        value_delimiter = ',',
+        conflicts_with_all = ["start", "count"]
+    )]
     pub numbers: Option<Vec<u64>>,
 
     /// The work done per number.
@@ -233,36 +291,38 @@ pub struct CpuArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "I/O job")]
 pub struct IoArgs {
-    /// A file of URLs, one per line (# comments). Without it, a built-in local server is used.
+    /// A file of URLs, one per line (# comments); needs the internet for real sites.
+    /// Without it, a built-in server on 127.0.0.1 is used.
     #[arg(long, value_name = "FILE")]
     pub sites: Option<PathBuf>,
 
     /// Repeat the --sites list N times.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least::<u32>(1))]
     pub repeat: u32,
 
-    /// Requests to the built-in server.
-    #[arg(long, value_name = "N", default_value_t = 160)]
+    /// Requests to the built-in server, per run of each model.
+    #[arg(long, value_name = "N", default_value_t = 160, value_parser = at_least::<u32>(1))]
     pub requests: u32,
 
-    /// Latency of the built-in server per request (e.g. 50ms, 0).
+    /// Latency of the built-in server per request: 50ms, 1.5s, 200us, 0.
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
     pub latency: Duration,
 
-    /// Body size of the built-in server's responses.
-    #[arg(long, value_name = "BYTES", default_value_t = 10_240)]
+    /// Body size of the built-in server's responses: bytes, or KiB, MiB, GiB; at most 1GiB.
+    #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
-    /// Timeout of each request, connect to last body byte.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    /// Timeout of each request, connect to last body byte: 10s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub timeout: Duration,
 
-    /// A body larger than this is a counted failure (and is never held in memory).
-    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    /// A body larger than this is a counted failure (and is never held in memory):
+    /// bytes, or KiB, MiB, GiB.
+    #[arg(long, value_name = "SIZE", default_value = "4MiB", value_parser = parse_size)]
     pub max_body_bytes: u64,
 
     /// Most requests in flight at once in the async model.
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = at_least::<usize>(1))]
     pub concurrency: usize,
 
     /// Exit 0 even when some requests failed (they are still counted and reported).
@@ -273,47 +333,40 @@ pub struct IoArgs {
 /// `concbench serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to bind. Only loopback unless given explicitly.
-    #[arg(long, value_name = "ADDR")]
+    /// Address to bind: IP:PORT, :PORT, localhost:PORT or a bare PORT. Without an IP it
+    /// is 127.0.0.1; 0.0.0.0:8080 serves every interface [default: 127.0.0.1, a free port].
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr, conflicts_with = "port")]
     pub addr: Option<SocketAddr>,
 
-    /// Delay before each response.
+    /// Port to bind on 127.0.0.1; 0 picks a free one [default: 0].
+    #[arg(short, long, value_name = "N", value_parser = whole_number::<u16>(0, 65_535))]
+    pub port: Option<u16>,
+
+    /// Delay before each response: 50ms, 1.5s, 200us, 0.
     #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
     pub latency: Duration,
 
-    /// Size of each response body.
-    #[arg(long, value_name = "BYTES", default_value_t = 10_240)]
+    /// Size of each response body: bytes, or KiB, MiB, GiB; at most 1GiB.
+    #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
-    /// Runtime worker threads [default: available parallelism].
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads of the server's runtime, 1 to 1024 [default: available parallelism].
+    #[arg(
+        short,
+        long,
+        alias = "threads",
+        value_name = "N",
+        value_parser = whole_number::<usize>(1, MAX_WORKERS as u64)
+    )]
+    pub workers: Option<usize>,
+
+    /// Log every request on stderr: method, path, status, body bytes, time to respond.
+    #[arg(long)]
+    pub log: bool,
 
     /// Internal: stop when the process that started this one dies (set by `io`).
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
-}
-
-/// Parses `50ms`, `1.5s`, `200us`, `2m` or a bare `0`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration like 50ms, 1.5s or 0"))?;
-    let scale = match unit {
-        "" if value == 0.0 => 0.0,
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" => 60.0,
-        _ => return Err(format!("'{text}' needs a unit: ns, us, ms, s or m")),
-    };
-    Duration::try_from_secs_f64(value * scale).map_err(|e| format!("'{text}': {e}"))
 }
 
 #[cfg(test)]
@@ -327,13 +380,12 @@ mod tests {
     }
 
     #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("50ms"), Ok(Duration::from_millis(50)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("200us"), Ok(Duration::from_micros(200)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert!(parse_duration("5").is_err());
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("-1s").is_err());
+    fn sizes_arrive_in_bytes() {
+        let cli = Cli::try_parse_from(["concbench", "io", "--body-bytes", "64KiB"]).unwrap();
+        let Command::Io(io) = cli.command else {
+            panic!("io")
+        };
+        assert_eq!(io.io.body_bytes, 64 << 10);
+        assert_eq!(io.io.max_body_bytes, 4 << 20, "the default");
     }
 }

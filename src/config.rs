@@ -1,5 +1,7 @@
-//! Parsed command line -> a validated, plain config. Every range and cross-flag rule
-//! lives here, and every violation is a one-line [`UsageError`](crate::error::UsageError)
+//! Parsed command line -> a validated, plain config. What one flag alone decides (a
+//! whole number in range, a size, a duration) clap has checked already, so its error
+//! carries the usage line; the rules that need more than one value or a file live
+//! here, and every violation is a one-line [`UsageError`](crate::error::UsageError)
 //! found before anything runs. The engine never sees a clap type.
 
 use std::path::PathBuf;
@@ -30,6 +32,9 @@ pub const DEFAULT_MAX_TIME: std::time::Duration = std::time::Duration::from_secs
 pub const MAX_ROUNDS: u32 = 100;
 /// More workers than this is a typo, not an experiment.
 pub const MAX_WORKERS: usize = 1024;
+/// The largest `--body-bytes`: the built-in server builds its body once, in memory,
+/// and a 100 GB one aborts it.
+pub const LARGEST_BODY: usize = 1 << 30;
 /// Recursive fib beyond this takes minutes per item.
 pub const MAX_FIB_ARG: u64 = 45;
 
@@ -160,7 +165,13 @@ pub struct ServeConfig {
     /// The user typed `--addr`: only then may a non-loopback address be bound.
     pub explicit_addr: bool,
     pub settings: ServerSettings,
-    pub threads: Option<usize>,
+    /// Worker threads of the server's tokio runtime.
+    pub workers: usize,
+    /// `--log`: one line per request on stderr.
+    pub log: bool,
+    /// Print the settings and "Ctrl-C to stop" on stderr: a person started the server.
+    /// Off when `concbench io` starts it as its target, whose stderr is the user's.
+    pub announce: bool,
     /// Started by `concbench io` as its target: stop (SIGTERM) when it dies.
     pub exit_with_parent: bool,
 }
@@ -176,20 +187,8 @@ pub fn bench(
     cpu: Option<&CpuArgs>,
     io: Option<&IoArgs>,
 ) -> anyhow::Result<BenchConfig> {
+    // --workers (1 to MAX_WORKERS) and --runs (at least 1) are checked by clap.
     let strategies = parse_strategies(&engine.strategy)?;
-    if let Some(workers) = engine.workers {
-        if workers == 0 {
-            return Err(usage("--workers must be at least 1"));
-        }
-        if workers > MAX_WORKERS {
-            return Err(usage(format!(
-                "--workers {workers} is more than {MAX_WORKERS}"
-            )));
-        }
-    }
-    if engine.runs == Some(0) {
-        return Err(usage("--runs must be at least 1"));
-    }
     let stop = match engine.runs {
         Some(_) => None,
         None => {
@@ -291,6 +290,7 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
         KernelArg::Squares => Kernel::Squares,
         KernelArg::Fib => Kernel::Fib,
     };
+    // clap refuses --count 0 already; this keeps cpu_plan total on its own.
     if args.count == 0 {
         return Err(usage("--count must be at least 1"));
     }
@@ -300,7 +300,8 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
         (None, Kernel::Fib) => {
             if args.start.is_some() {
                 return Err(usage(format!(
-                    "--start applies to --kernel squares; fib runs fib({FIB_ARG}) per item"
+                    "--start applies to --kernel squares; fib runs fib({FIB_ARG}) --count times, \
+                     or fib(n) for each n of --numbers"
                 )));
             }
             vec![FIB_ARG; args.count as usize]
@@ -352,18 +353,11 @@ pub fn largest_squares_arg() -> u64 {
     fits
 }
 
+/// The I/O job. clap has checked every number: --concurrency, --repeat and
+/// --requests are at least 1 and --timeout is more than 0.
 fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::Result<IoPlan> {
-    if args.concurrency == 0 {
-        return Err(usage("--concurrency must be at least 1"));
-    }
-    if args.timeout.is_zero() {
-        return Err(usage("--timeout must be more than 0"));
-    }
     let target = match &args.sites {
         Some(file) => {
-            if args.repeat == 0 {
-                return Err(usage("--repeat must be at least 1"));
-            }
             let sites = crate::workload::io::read_sites(file)?;
             let urls = (0..args.repeat)
                 .flat_map(|_| sites.iter().cloned())
@@ -373,18 +367,13 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
                 urls,
             }
         }
-        None => {
-            if args.requests == 0 {
-                return Err(usage("--requests must be at least 1"));
-            }
-            IoTarget::Builtin {
-                requests: args.requests,
-                settings: ServerSettings {
-                    latency: args.latency,
-                    body_bytes: args.body_bytes,
-                },
-            }
-        }
+        None => IoTarget::Builtin {
+            requests: args.requests,
+            settings: ServerSettings {
+                latency: args.latency,
+                body_bytes: args.body_bytes,
+            },
+        },
     };
     let no_proxy = match &target {
         IoTarget::Builtin { .. } => true,
@@ -404,20 +393,22 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
     })
 }
 
-/// Validates `concbench serve`.
+/// Validates `concbench serve`. clap has checked each value; `--port` and `--addr`
+/// exclude each other.
 pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
-    if args.threads == Some(0) {
-        return Err(usage("--threads must be at least 1"));
-    }
-    let default = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let addr = args
+        .addr
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(0))));
     Ok(ServeConfig {
-        addr: args.addr.unwrap_or(default),
+        addr,
         explicit_addr: args.addr.is_some(),
         settings: ServerSettings {
             latency: args.latency,
             body_bytes: args.body_bytes,
         },
-        threads: args.threads,
+        workers: args.workers.unwrap_or_else(available_parallelism),
+        log: args.log,
+        announce: !args.exit_with_parent,
         exit_with_parent: args.exit_with_parent,
     })
 }
@@ -491,6 +482,37 @@ mod tests {
         assert!(
             usage_message(cpu_plan(&cpu_args(Some(1), 2, KernelArg::Fib), None, None))
                 .contains("--start")
+        );
+    }
+
+    fn serve_config(args: &[&str]) -> ServeConfig {
+        use clap::Parser;
+        let argv = ["concbench", "serve"].iter().chain(args);
+        let cli::Command::Serve(args) = cli::Cli::try_parse_from(argv).unwrap().command else {
+            panic!("serve")
+        };
+        serve(&args).unwrap()
+    }
+
+    #[test]
+    fn serve_binds_loopback_unless_an_address_is_given() {
+        let config = serve_config(&[]);
+        assert_eq!(config.addr.to_string(), "127.0.0.1:0");
+        assert!(!config.explicit_addr && config.announce && !config.log);
+        assert_eq!(config.workers, available_parallelism());
+
+        let config = serve_config(&["--port", "8080", "--threads", "3", "--log"]);
+        assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
+        assert!(!config.explicit_addr, "--port stays on loopback");
+        assert_eq!(config.workers, 3, "--threads is --workers");
+        assert!(config.log);
+
+        let config = serve_config(&["--addr", "0.0.0.0:80", "--exit-with-parent"]);
+        assert_eq!(config.addr.to_string(), "0.0.0.0:80");
+        assert!(config.explicit_addr);
+        assert!(
+            config.exit_with_parent && !config.announce,
+            "quiet as io's target"
         );
     }
 }

@@ -3,8 +3,8 @@
 //! A map of the modules:
 //!
 //! - [`app`] — argv to the command that runs it.
-//! - [`cli`] — the clap definition, nothing else.
-//! - [`config`] — parsed flags to a validated plain config; all range and cross-flag checks.
+//! - [`cli`] — the clap definition and its value parsers (numbers, sizes, durations, addresses).
+//! - [`config`] — parsed flags to a validated plain config; the cross-flag checks.
 //! - [`error`] — the error kinds callers match on and the named exit codes.
 //! - [`workload`] — the cpu and io jobs: one unit of work and its expected result.
 //! - [`strategy`] — one file per concurrency model, all behind one trait.
@@ -22,6 +22,7 @@
 //! - [`results`] — the `results/` directory: default names, baselines, loading saved reports.
 //! - [`machine`] — machine metadata stored in each report.
 //! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
+//! - [`generate`] — shell completions and man pages, from the clap definition.
 //! - [`server`] — the embedded HTTP target.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
@@ -37,6 +38,7 @@ pub mod error;
 pub mod expect;
 pub mod export;
 pub mod gate;
+pub mod generate;
 pub mod machine;
 pub mod output;
 pub mod report;

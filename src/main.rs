@@ -1,4 +1,7 @@
-//! The `concbench` binary: run, print the error chain on one line, exit with its code.
+//! The `concbench` binary: run, print the error, exit with its code.
+//!
+//! A command line clap refused is printed as clap renders it, whole; any other error
+//! as its chain on one line.
 
 use concbench::error::{code, exit_code, is_broken_pipe};
 
@@ -6,10 +9,17 @@ fn main() {
     let status = match concbench::app::run(std::env::args_os()) {
         Ok(()) => code::SUCCESS,
         Err(error) if is_broken_pipe(&error) => code::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            exit_code(&error)
-        }
+        Err(error) => match error.downcast_ref::<clap::Error>() {
+            Some(refused) => {
+                // Nothing useful is left to do if stderr is gone.
+                let _ = refused.print();
+                code::USAGE
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                exit_code(&error)
+            }
+        },
     };
     std::process::exit(status);
 }

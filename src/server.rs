@@ -8,14 +8,17 @@
 //! adds no timer at all.
 //!
 //! [`serve`] runs the server on a listener until a shutdown future completes;
-//! [`run`] is the blocking `concbench serve` command around it.
+//! [`run`] is the blocking `concbench serve` command around it: it prints the URL
+//! alone on stdout's first line (for scripts, and for [`crate::target`]), and, for
+//! a person, the settings and "Ctrl-C to stop" on stderr, then with `--log` one
+//! line per request.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::pin::pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
@@ -28,6 +31,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+use crate::config::ServeConfig;
+use crate::output::format;
 
 /// How long open connections get to finish after shutdown starts, before they
 /// are dropped.
@@ -170,6 +176,53 @@ async fn precise_sleep(duration: Duration) {
     tokio::time::sleep(duration).await;
 }
 
+/// One request, for the `--log` line written once it is answered.
+struct LogEntry {
+    method: hyper::Method,
+    /// Path and query, as the client sent them.
+    target: String,
+    received: Instant,
+}
+
+impl LogEntry {
+    fn new<B>(request: &Request<B>) -> LogEntry {
+        LogEntry {
+            method: request.method().clone(),
+            target: request
+                .uri()
+                .path_and_query()
+                .map_or_else(|| request.uri().to_string(), |p| p.to_string()),
+            received: Instant::now(),
+        }
+    }
+
+    /// Writes the line to stderr; a closed stderr is not worth failing a request for.
+    fn write<B: hyper::body::Body>(self, response: &Response<B>) {
+        let line = log_line(
+            &self.method,
+            &self.target,
+            response.status().as_u16(),
+            response.body().size_hint().exact(),
+            self.received.elapsed(),
+        );
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
+/// `GET /3 200 10240 bytes 50.1 ms`: method, path, status, body bytes, and the time
+/// from the request's head to the response's.
+fn log_line(
+    method: &hyper::Method,
+    target: &str,
+    status: u16,
+    bytes: Option<u64>,
+    elapsed: Duration,
+) -> String {
+    let bytes = bytes.map_or_else(|| "?".to_string(), |b| b.to_string());
+    let time = format::seconds(elapsed.as_secs_f64());
+    format!("{method} {target} {status} {bytes} bytes {time}")
+}
+
 /// Serve HTTP/1.1 on `listener` until `shutdown` completes, then stop
 /// accepting, tell every open connection to finish (hyper graceful shutdown:
 /// idle keep-alive connections close at once, in-flight responses complete),
@@ -185,13 +238,15 @@ pub async fn serve(
     settings: ServerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    serve_with_grace(listener, settings, shutdown, SHUTDOWN_GRACE).await
+    serve_with_grace(listener, settings, false, shutdown, SHUTDOWN_GRACE).await
 }
 
-/// [`serve`] with the grace period as a parameter, so tests can shorten it.
+/// [`serve`] with the request log (`log`: one line per request on stderr) and the
+/// grace period as parameters, so tests can shorten it.
 async fn serve_with_grace(
     listener: TcpListener,
     settings: ServerSettings,
+    log: bool,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) -> anyhow::Result<()> {
@@ -219,11 +274,17 @@ async fn serve_with_grace(
                     let bodies = bodies.clone();
                     let service = service_fn(move |request: Request<Incoming>| {
                         let body = bodies.for_path(request.uri().path());
+                        // With --log only: nothing is allocated or timed without it.
+                        let entry = log.then(|| LogEntry::new(&request));
                         async move {
                             if !latency.is_zero() {
                                 precise_sleep(latency).await;
                             }
-                            Ok::<_, Infallible>(Response::new(Full::new(body)))
+                            let response = Response::new(Full::new(body));
+                            if let Some(entry) = entry {
+                                entry.write(&response);
+                            }
+                            Ok::<_, Infallible>(response)
                         }
                     });
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -261,29 +322,24 @@ async fn serve_with_grace(
 
 /// The `concbench serve` command, blocking.
 ///
-/// Refuses a non-loopback `addr` unless `allow_non_loopback`; builds a
-/// multi-thread tokio runtime with `threads` workers (available parallelism
-/// when `None`); binds `addr`; prints `http://IP:PORT/` as the first line of
-/// stdout and flushes it; then serves until Ctrl-C (SIGINT) or SIGTERM and
-/// returns `Ok(())` after the graceful shutdown of [`serve`].
-pub fn run(
-    addr: SocketAddr,
-    settings: ServerSettings,
-    allow_non_loopback: bool,
-    threads: Option<usize>,
-) -> anyhow::Result<()> {
-    if !allow_non_loopback && !addr.ip().to_canonical().is_loopback() {
+/// Refuses a non-loopback address unless the user typed it (`explicit_addr`);
+/// builds a multi-thread tokio runtime with `workers` threads; binds the address;
+/// prints `http://IP:PORT/` alone as the first line of stdout and flushes it; with
+/// `announce`, prints the settings and "Ctrl-C to stop" on stderr; then serves until
+/// Ctrl-C (SIGINT) or SIGTERM and returns `Ok(())` after the graceful shutdown of
+/// [`serve`].
+pub fn run(config: &ServeConfig) -> anyhow::Result<()> {
+    let addr = config.addr;
+    if !config.explicit_addr && !addr.ip().to_canonical().is_loopback() {
         bail!(
             "refusing to bind non-loopback address {addr}; pass it explicitly with --addr to allow"
         );
     }
-    let threads = match threads {
-        Some(0) => bail!("the server needs at least 1 worker thread"),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    if config.workers == 0 {
+        bail!("the server needs at least 1 worker thread");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
+        .worker_threads(config.workers)
         .enable_all()
         .build()
         .context("building the server's tokio runtime")?;
@@ -300,8 +356,40 @@ pub fn run(
         writeln!(stdout, "http://{local}/").context("printing the server URL")?;
         stdout.flush().context("printing the server URL")?;
         drop(stdout);
-        serve(listener, settings, stop).await
+        if config.announce {
+            // For a person; a closed stderr does not stop the server.
+            let _ = write!(std::io::stderr().lock(), "{}", announcement(config, local));
+        }
+        serve_with_grace(listener, config.settings, config.log, stop, SHUTDOWN_GRACE).await
     })
+}
+
+/// What `concbench serve` tells a person on stderr once it listens on `local`.
+fn announcement(config: &ServeConfig, local: SocketAddr) -> String {
+    let ip = local.ip().to_canonical();
+    let reach = if ip.is_loopback() {
+        "loopback only: this machine alone can connect"
+    } else if ip.is_unspecified() {
+        "every interface: other machines can connect"
+    } else {
+        "other machines can connect"
+    };
+    let settings = config.settings;
+    let log = if config.log {
+        "each request is logged below: method, path, status, body bytes, time to respond"
+    } else {
+        "no request log (--log for one)"
+    };
+    format!(
+        "concbench serve on http://{local}/ ({reach})\n  \
+         any method and path: 200 OK with a {} body after {} latency\n  \
+         {} worker thread{}; {log}\n\
+         Ctrl-C to stop\n",
+        format::bytes(settings.body_bytes as u64),
+        format::seconds(settings.latency.as_secs_f64()),
+        config.workers,
+        if config.workers == 1 { "" } else { "s" },
+    )
 }
 
 /// A future that completes on the first SIGINT or SIGTERM. The handlers are
@@ -351,6 +439,7 @@ mod tests {
         let task = tokio::spawn(serve_with_grace(
             listener,
             settings,
+            false,
             async {
                 let _ = stopped.await;
             },
@@ -608,11 +697,24 @@ mod tests {
         server.stop().await.unwrap();
     }
 
+    /// `concbench serve` on `addr` with one worker, not told the address explicitly.
+    fn serve_config(addr: SocketAddr, workers: usize) -> ServeConfig {
+        ServeConfig {
+            addr,
+            explicit_addr: false,
+            settings: settings(0, 10),
+            workers,
+            log: false,
+            announce: false,
+            exit_with_parent: false,
+        }
+    }
+
     #[test]
     fn run_refuses_a_non_loopback_address_without_the_flag() {
         for addr in ["0.0.0.0:0", "192.0.2.1:8080", "[::]:0"] {
             let addr: SocketAddr = addr.parse().unwrap();
-            let err = run(addr, settings(0, 10), false, Some(1)).unwrap_err();
+            let err = run(&serve_config(addr, 1)).unwrap_err();
             assert_eq!(
                 err.to_string(),
                 format!(
@@ -625,7 +727,7 @@ mod tests {
     #[test]
     fn run_refuses_zero_threads() {
         let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-        assert!(run(addr, settings(0, 10), false, Some(0)).is_err());
+        assert!(run(&serve_config(addr, 0)).is_err());
     }
 
     #[test]
@@ -633,7 +735,46 @@ mod tests {
         // Hold a port so that binding it again fails.
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = held.local_addr().unwrap();
-        let err = run(addr, settings(0, 10), false, Some(1)).unwrap_err();
+        let err = run(&serve_config(addr, 1)).unwrap_err();
         assert!(format!("{err:#}").contains(&addr.to_string()), "{err:#}");
+    }
+
+    #[test]
+    fn the_announcement_gives_the_settings_and_how_to_stop() {
+        let mut config = serve_config("127.0.0.1:0".parse().unwrap(), 2);
+        config.settings = settings(50, 10_240);
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(
+            announcement(&config, local),
+            "concbench serve on http://127.0.0.1:8080/ (loopback only: this machine alone can connect)\n  \
+             any method and path: 200 OK with a 10.0 KiB body after 50.0 ms latency\n  \
+             2 worker threads; no request log (--log for one)\n\
+             Ctrl-C to stop\n"
+        );
+        config.log = true;
+        config.workers = 1;
+        let text = announcement(&config, "0.0.0.0:80".parse().unwrap());
+        assert!(
+            text.contains("(every interface: other machines can connect)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 worker thread; each request is logged"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_log_line_gives_method_path_status_bytes_and_time() {
+        let line = log_line(
+            &hyper::Method::GET,
+            "/3?x=1",
+            200,
+            Some(10_240),
+            Duration::from_micros(50_100),
+        );
+        assert_eq!(line, "GET /3?x=1 200 10240 bytes 50.1 ms");
+        let unknown = log_line(&hyper::Method::HEAD, "/", 200, None, Duration::ZERO);
+        assert_eq!(unknown, "HEAD / 200 ? bytes 0 s");
     }
 }

@@ -147,18 +147,14 @@ fn table_lists_every_model_verified() {
     assert!(err.lines().all(|l| l.starts_with("warning: ")), "{err}");
 }
 
+/// Values that pass clap but not our own checks. What clap refuses is printed whole,
+/// with its usage line: see tests/usage.rs.
 #[test]
 fn bad_values_exit_2_with_one_line() {
     let cases: &[&[&str]] = &[
         &["cpu", "--strategy", "bogus"],
-        &["cpu", "--workers", "0"],
-        &["cpu", "--count", "0"],
         &["cpu", "--start", "10069012961345", "--count", "2"],
-        &["cpu", "--runs", "0"],
-        &["cpu", "--count", "many"],
-        &["cpu", "--no-such-flag"],
         &["cpu", "--kernel", "fib", "--numbers", "90"],
-        &["frobnicate"],
     ];
     for args in cases {
         let output = concbench(args);
