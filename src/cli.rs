@@ -93,10 +93,11 @@ fn workers_help(default: &str) -> String {
     format!("Workers per model, 1 to 1024; sequential always runs 1 [default: {default}]")
 }
 
-/// The help of --runs with one job's default.
-fn runs_help(default: u32) -> String {
+/// The help of --runs with one job's fewest runs.
+fn runs_help(fewest: u32) -> String {
     format!(
-        "Measured runs of each model, interleaved round-robin across models [default: {default}]"
+        "Exactly N measured runs of each model, interleaved round-robin across models \
+         [default: at least {fewest}, then more until --precision or --max-time]"
     )
 }
 

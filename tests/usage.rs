@@ -430,11 +430,17 @@ fn a_wrong_addr_shows_examples() {
 fn cpu_help_shows_cpu_flags_and_cpu_defaults_only() {
     let help = stdout(&concbench(&["cpu", "--help"]));
     assert!(help.contains("--kernel"), "{help}");
-    for io_only in ["--body-bytes", "--requests", "--latency", "io = 5", "io 3"] {
+    for io_only in [
+        "--body-bytes",
+        "--requests",
+        "--latency",
+        "io = 5",
+        "at least 5",
+    ] {
         assert!(!help.contains(io_only), "{io_only}: {help}");
     }
     assert!(help.contains("[default: available parallelism]"), "{help}");
-    assert!(help.contains("[default: 10]"), "{help}");
+    assert!(help.contains("[default: at least 10,"), "{help}");
 
     let help = stdout(&concbench(&["io", "--help"]));
     assert!(!help.contains("--kernel"), "{help}");
@@ -442,7 +448,7 @@ fn cpu_help_shows_cpu_flags_and_cpu_defaults_only() {
         help.contains("sequential always runs 1 [default: 5]"),
         "{help}"
     );
-    assert!(help.contains("[default: 3]"), "{help}");
+    assert!(help.contains("[default: at least 5,"), "{help}");
 }
 
 #[test]
