@@ -46,10 +46,10 @@ pub fn run(
             runs: cpu.runs,
             kernel: cpu.job.kernel.name().to_string(),
             numbers: cpu.job.numbers.clone(),
-            workers: cpu.workers,
+            workers: cpu.workers.clone(),
         });
         let job = Job::Cpu(cpu.job.clone());
-        let models = measure(config, "cpu", cpu.workers, cpu.runs, &job, executor)?;
+        let models = measure(config, "cpu", &cpu.workers, cpu.runs, &job, executor)?;
         if let Some(settings) = &mut report_config.cpu {
             settings.runs = measured_rounds(&models);
         }
@@ -141,24 +141,17 @@ fn save(config: &BenchConfig, report: &Report, started: SystemTime) -> anyhow::R
     Ok(())
 }
 
-/// Runs every model on `job`, interleaved, each run in a fresh process.
+/// Runs every model on `job` at every worker count (sequential once, with 1),
+/// interleaved, each run in a fresh process.
 fn measure(
     config: &BenchConfig,
     label: &str,
-    workers: usize,
+    workers: &[usize],
     runs: u32,
     job: &Job,
     executor: &mut dyn Executor,
 ) -> anyhow::Result<Vec<runner::ModelRuns>> {
-    let specs: Vec<RunSpec> = config
-        .strategies
-        .iter()
-        .map(|&strategy| RunSpec {
-            strategy,
-            workers,
-            job: job.clone(),
-        })
-        .collect();
+    let specs = specs(&config.strategies, workers, job);
     let io = match job {
         Job::Io(io) => Some((io.urls.len(), io.client.timeout)),
         Job::Cpu(_) => None,
@@ -169,6 +162,27 @@ fn measure(
     let models = runner::run_interleaved(&specs, config.warmup, rounds, executor, &bar);
     bar.finish_and_clear();
     models
+}
+
+/// One spec per (model, worker count), grouped by model in table order; sequential
+/// once, with 1 worker, whatever the counts.
+fn specs(strategies: &[Strategy], workers: &[usize], job: &Job) -> Vec<RunSpec> {
+    let mut specs = Vec::new();
+    for &strategy in strategies {
+        let counts: &[usize] = if strategy == Strategy::Sequential {
+            &[1]
+        } else {
+            workers
+        };
+        for &workers in counts {
+            specs.push(RunSpec {
+                strategy,
+                workers,
+                job: job.clone(),
+            });
+        }
+    }
+    specs
 }
 
 fn run_io(
@@ -183,7 +197,7 @@ fn run_io(
         latency_s: None,
         body_bytes: None,
         sites_file: None,
-        workers: io.workers,
+        workers: io.workers.clone(),
         concurrency: io.concurrency,
         timeout_s: io.client.timeout.as_secs_f64(),
         max_body_bytes: io.client.max_body_bytes,
@@ -221,7 +235,7 @@ fn run_io(
         concurrency: io.concurrency,
     };
     let urls = job.urls.clone();
-    let models = measure(config, "io", io.workers, io.runs, &Job::Io(job), executor)?;
+    let models = measure(config, "io", &io.workers, io.runs, &Job::Io(job), executor)?;
     settings.runs = measured_rounds(&models);
     Ok((settings, analysis::io(&urls, &expected, &models)))
 }
@@ -249,7 +263,7 @@ fn title(workload: &Workload, config: &ReportConfig) -> String {
         (Workload::Cpu, Some(cpu), _) => {
             parts.push(format!("cpu: {}", cpu_job(cpu)));
             if parallel {
-                parts.push(count(cpu.workers, "worker"));
+                parts.push(worker_counts(&cpu.workers));
             }
             parts.push(runs(cpu.runs));
         }
@@ -264,7 +278,7 @@ fn title(workload: &Workload, config: &ReportConfig) -> String {
             };
             parts.push(format!("io: {} to {target}", count(io.requests, "request")));
             if parallel {
-                parts.push(count(io.workers, "worker"));
+                parts.push(worker_counts(&io.workers));
             }
             if config.strategies.contains(&Strategy::Async) {
                 parts.push(format!("async concurrency {}", io.concurrency));
@@ -298,6 +312,17 @@ fn cpu_job(cpu: &CpuSettings) -> String {
     }
 }
 
+/// `2 workers`, or a sweep's `1, 2, 4, 8 workers`.
+fn worker_counts(workers: &[usize]) -> String {
+    match workers {
+        [one] => count(*one, "worker"),
+        many => {
+            let counts: Vec<String> = many.iter().map(usize::to_string).collect();
+            format!("{} workers", counts.join(", "))
+        }
+    }
+}
+
 /// `1 run`, `10 runs`.
 fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
@@ -326,7 +351,7 @@ mod tests {
                 runs: 10,
                 kernel: kernel.name().to_string(),
                 numbers,
-                workers: 2,
+                workers: vec![2],
             }),
             io: None,
         }
@@ -344,7 +369,7 @@ mod tests {
                 latency_s: Some(0.05),
                 body_bytes: Some(10_240),
                 sites_file: None,
-                workers: 5,
+                workers: vec![5],
                 concurrency: 256,
                 timeout_s: 10.0,
                 max_body_bytes: 4 << 20,

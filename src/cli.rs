@@ -14,7 +14,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use values::{
-    at_least, parse_addr, parse_body_size, parse_duration, parse_size, parse_timeout, whole_number,
+    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_size, parse_timeout,
+    whole_number, worker_counts,
 };
 
 use crate::config::{DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_WORKERS};
@@ -90,7 +91,10 @@ pub struct AllCommand {
 
 /// The help of --workers with one job's default.
 fn workers_help(default: &str) -> String {
-    format!("Workers per model, 1 to 1024; sequential always runs 1 [default: {default}]")
+    format!(
+        "Workers per model, 1 to 1024, or a sweep: a list (1,2,4,8) or a range (1..=8), every \
+         model at every count; sequential always runs once, with 1 [default: {default}]"
+    )
 }
 
 /// The help of --runs with one job's fewest runs.
@@ -112,8 +116,8 @@ pub struct EngineArgs {
 
     /// Workers per model, 1 to 1024; sequential always runs 1
     /// [default: cpu = available parallelism, io = 5].
-    #[arg(short, long, value_name = "N", value_parser = whole_number::<usize>(1, MAX_WORKERS as u64))]
-    pub workers: Option<usize>,
+    #[arg(short, long, value_name = "N|LIST", value_parser = worker_counts(MAX_WORKERS))]
+    pub workers: Option<WorkerCounts>,
 
     /// Unmeasured runs of each model before the measured ones (0 for none).
     #[arg(long, value_name = "N", default_value_t = 1)]

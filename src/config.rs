@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs};
+use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs, WorkerCounts};
 use crate::error::usage;
 use crate::export::{Destination, ExportFormat};
 use crate::gate::GateConfig;
@@ -125,7 +125,8 @@ pub enum SaveTo {
 #[derive(Debug, Clone)]
 pub struct CpuPlan {
     pub job: CpuJob,
-    pub workers: usize,
+    /// Worker counts: one, or a sweep; every model but sequential runs at each.
+    pub workers: Vec<usize>,
     /// Measured rounds, the fewest (see [`BenchConfig::stop`]); each round runs every
     /// model once.
     pub runs: u32,
@@ -136,7 +137,8 @@ pub struct CpuPlan {
 #[derive(Debug, Clone)]
 pub struct IoPlan {
     pub target: IoTarget,
-    pub workers: usize,
+    /// Worker counts: one, or a sweep; every model but sequential runs at each.
+    pub workers: Vec<usize>,
     /// Measured rounds, the fewest (see [`BenchConfig::stop`]); each round runs every
     /// model once.
     pub runs: u32,
@@ -204,10 +206,10 @@ pub fn bench(
         }
     };
     let cpu = cpu
-        .map(|args| cpu_plan(args, engine.workers, engine.runs))
+        .map(|args| cpu_plan(args, engine.workers.as_ref(), engine.runs))
         .transpose()?;
     let io = io
-        .map(|args| io_plan(args, engine.workers, engine.runs))
+        .map(|args| io_plan(args, engine.workers.as_ref(), engine.runs))
         .transpose()?;
     Ok(BenchConfig {
         strategies,
@@ -285,7 +287,11 @@ pub fn parse_strategies(list: &str) -> anyhow::Result<Vec<Strategy>> {
     Ok(strategies)
 }
 
-fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::Result<CpuPlan> {
+fn cpu_plan(
+    args: &CpuArgs,
+    workers: Option<&WorkerCounts>,
+    runs: Option<u32>,
+) -> anyhow::Result<CpuPlan> {
     let kernel = match args.kernel {
         KernelArg::Squares => Kernel::Squares,
         KernelArg::Fib => Kernel::Fib,
@@ -330,7 +336,7 @@ fn cpu_plan(args: &CpuArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow
             )));
         }
     }
-    let workers = workers.unwrap_or_else(available_parallelism);
+    let workers = workers.map_or_else(|| vec![available_parallelism()], |w| w.0.clone());
     let runs = runs.unwrap_or(DEFAULT_CPU_RUNS);
     Ok(CpuPlan {
         job: CpuJob { kernel, numbers },
@@ -355,7 +361,11 @@ pub fn largest_squares_arg() -> u64 {
 
 /// The I/O job. clap has checked every number: --concurrency, --repeat and
 /// --requests are at least 1 and --timeout is more than 0.
-fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::Result<IoPlan> {
+fn io_plan(
+    args: &IoArgs,
+    workers: Option<&WorkerCounts>,
+    runs: Option<u32>,
+) -> anyhow::Result<IoPlan> {
     let target = match &args.sites {
         Some(file) => {
             let sites = crate::workload::io::read_sites(file)?;
@@ -381,7 +391,7 @@ fn io_plan(args: &IoArgs, workers: Option<usize>, runs: Option<u32>) -> anyhow::
     };
     Ok(IoPlan {
         target,
-        workers: workers.unwrap_or(DEFAULT_IO_WORKERS),
+        workers: workers.map_or_else(|| vec![DEFAULT_IO_WORKERS], |w| w.0.clone()),
         runs: runs.unwrap_or(DEFAULT_IO_RUNS),
         concurrency: args.concurrency,
         client: ClientSettings {
@@ -449,10 +459,15 @@ mod tests {
 
     #[test]
     fn cpu_defaults_are_the_classic_experiment() {
-        let plan = cpu_plan(&cpu_args(None, 20, KernelArg::Squares), Some(2), None).unwrap();
+        let plan = cpu_plan(
+            &cpu_args(None, 20, KernelArg::Squares),
+            Some(&WorkerCounts(vec![2])),
+            None,
+        )
+        .unwrap();
         assert_eq!(plan.job.numbers.first(), Some(&5_000_000));
         assert_eq!(plan.job.numbers.last(), Some(&5_000_019));
-        assert_eq!(plan.workers, 2);
+        assert_eq!(plan.workers, vec![2]);
         let fib = cpu_plan(&cpu_args(None, 3, KernelArg::Fib), None, None).unwrap();
         assert_eq!(fib.job.numbers, vec![35, 35, 35]);
     }

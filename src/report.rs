@@ -49,7 +49,8 @@ pub struct CpuSettings {
     pub runs: u32,
     pub kernel: String,
     pub numbers: Vec<u64>,
-    pub workers: usize,
+    /// The worker counts every model but sequential ran at (several: a sweep).
+    pub workers: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +68,8 @@ pub struct IoSettings {
     /// `--sites` only: the file the URLs came from.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sites_file: Option<String>,
-    pub workers: usize,
+    /// The worker counts every model but sequential ran at (several: a sweep).
+    pub workers: Vec<usize>,
     pub concurrency: usize,
     pub timeout_s: f64,
     pub max_body_bytes: u64,

@@ -210,3 +210,63 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(output.stderr.is_empty(), "{}", stderr(&output));
 }
+
+/// `--workers 1,2,3`: every model but sequential at every count, one row each,
+/// grouped by model, speedups against the one sequential row.
+#[test]
+fn a_worker_sweep_gives_one_row_per_model_and_count() {
+    let report = json_report(&[
+        "cpu",
+        "--strategy",
+        "threads,seq,processes",
+        "--workers",
+        "1..=3",
+        "--numbers",
+        "20000,20001,20002,20003",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    assert_eq!(
+        report["config"]["cpu"]["workers"],
+        serde_json::json!([1, 2, 3])
+    );
+    let rows: Vec<(String, u64)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["verified"], true, "{r}");
+            assert_eq!(r["runs"], 2, "{r}");
+            (
+                r["strategy"].as_str().unwrap().to_string(),
+                r["workers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = [
+        ("threads", 1),
+        ("threads", 2),
+        ("threads", 3),
+        ("sequential", 1),
+        ("processes", 1),
+        ("processes", 2),
+        ("processes", 3),
+    ]
+    .iter()
+    .map(|(s, w)| (s.to_string(), *w))
+    .collect();
+    assert_eq!(rows, expected);
+    let sequential = &report["results"][3];
+    assert_eq!(sequential["speedup"], 1.0);
+    let seq_median = sequential["wall_s"]["median"].as_f64().unwrap();
+    for row in report["results"].as_array().unwrap() {
+        let median = row["wall_s"]["median"].as_f64().unwrap();
+        let speedup = row["speedup"].as_f64().unwrap();
+        assert!((speedup - seq_median / median).abs() < 1e-9, "{row}");
+    }
+}

@@ -32,6 +32,67 @@ where
     }
 }
 
+/// The most worker counts one sweep may take.
+pub const MAX_WORKER_COUNTS: usize = 64;
+
+/// `--workers`: one count (`4`), a list (`1,2,4,8`) or an inclusive range (`1..=8`,
+/// also `1..8` for 1 to 7), each from 1 to `max`. Duplicates are dropped; the order
+/// is kept.
+pub fn worker_counts(
+    max: usize,
+) -> impl Fn(&str) -> Result<WorkerCounts, String> + Clone + Send + Sync {
+    move |text: &str| {
+        let text = text.trim();
+        let bad = || {
+            format!("expected a count from 1 to {max}, a list like 1,2,4,8, or a range like 1..=8")
+        };
+        let count = |part: &str| {
+            part.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(bad)
+        };
+        let counts: Vec<usize> = if let Some((low, high)) = text.split_once("..") {
+            let (high, inclusive) = match high.strip_prefix('=') {
+                Some(high) => (high, true),
+                None => (high, false),
+            };
+            let (low, high) = (
+                count(low)?,
+                high.trim().parse::<usize>().map_err(|_| bad())?,
+            );
+            let high = if inclusive {
+                high
+            } else {
+                high.saturating_sub(1)
+            };
+            if high < low || high > max {
+                return Err(bad());
+            }
+            (low..=high).collect()
+        } else {
+            text.split(',').map(count).collect::<Result<_, _>>()?
+        };
+        let mut seen = Vec::with_capacity(counts.len());
+        for n in counts {
+            if !seen.contains(&n) {
+                seen.push(n);
+            }
+        }
+        if seen.len() > MAX_WORKER_COUNTS {
+            return Err(format!(
+                "at most {MAX_WORKER_COUNTS} worker counts in one sweep"
+            ));
+        }
+        Ok(WorkerCounts(seen))
+    }
+}
+
+/// The worker counts of `--workers`, in order, without duplicates, never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCounts(pub Vec<usize>);
+
 /// [`whole_number`] with no upper bound but the type's own.
 pub fn at_least<T>(min: u64) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
 where
@@ -262,5 +323,22 @@ mod tests {
             Err("expected a whole number, at least 1".to_string())
         );
         assert!(runs("4294967296").is_err(), "past u32::MAX");
+    }
+
+    #[test]
+    fn worker_counts_take_one_a_list_or_a_range() {
+        let parse = worker_counts(1024);
+        let counts = |text| parse(text).map(|c| c.0);
+        assert_eq!(counts("4"), Ok(vec![4]));
+        assert_eq!(counts("1,2,4,8"), Ok(vec![1, 2, 4, 8]));
+        assert_eq!(counts("1..=4"), Ok(vec![1, 2, 3, 4]));
+        assert_eq!(counts("1..4"), Ok(vec![1, 2, 3]));
+        assert_eq!(counts("2,2,1"), Ok(vec![2, 1]));
+        for bad in [
+            "0", "1.5", "", "1,,2", "4..=2", "1..=2000", "x..=3", "1..1", "1025",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert!(parse("1..=100").is_err(), "more than 64 counts");
     }
 }

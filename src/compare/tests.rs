@@ -45,7 +45,7 @@ fn report(rows: &[(Strategy, Vec<f64>)]) -> Report {
                 runs: 10,
                 kernel: "primes".to_string(),
                 numbers: vec![1_000_003, 1_000_033],
-                workers: 4,
+                workers: vec![4],
             }),
             io: None,
         },

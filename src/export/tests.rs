@@ -100,7 +100,7 @@ fn report() -> Report {
                 runs: 3,
                 kernel: "primes".to_string(),
                 numbers: vec![1_000_003, 1_000_033],
-                workers: 2,
+                workers: vec![2],
             }),
             io: Some(IoSettings {
                 runs: 3,
@@ -109,7 +109,7 @@ fn report() -> Report {
                 latency_s: Some(0.01),
                 body_bytes: Some(1024),
                 sites_file: None,
-                workers: 64,
+                workers: vec![64],
                 concurrency: 64,
                 timeout_s: 10.0,
                 max_body_bytes: 1 << 20,
