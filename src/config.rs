@@ -139,15 +139,18 @@ pub fn bench(
     let io = io
         .map(|args| io_plan(args, engine.workers, engine.runs))
         .transpose()?;
-    Ok(BenchConfig {
+    let mut config = BenchConfig {
         strategies,
         warmup: engine.warmup,
         format: engine.format,
         cpu,
         io,
         save: save(&engine.save)?,
-        gate: crate::gate::config(&engine.gate)?,
-    })
+        gate: GateConfig::default(),
+    };
+    // The gates are checked against what will run: its models, workloads and runs.
+    config.gate = crate::gate::config(&engine.gate, &config)?;
+    Ok(config)
 }
 
 fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {

@@ -8,12 +8,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{CompareArgs, ThresholdArgs};
-use crate::compare::{self, Thresholds};
+use crate::cli::{CompareArgs, GateArgs, ThresholdArgs};
+use crate::compare::{self, Comparison, Thresholds, Verdict, runs};
+use crate::config::BenchConfig;
 use crate::error::{RegressionFound, usage};
 use crate::expect::{self, Expectation};
 use crate::report::Report;
 use crate::results;
+use crate::workload::Workload;
 
 /// The gates of one benchmark run, validated.
 #[derive(Debug, Clone, Default)]
@@ -38,11 +40,13 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
     Ok(Thresholds {
         max_regression,
         significance: args.significance,
+        fail_on_inconclusive: args.fail_on_inconclusive,
     })
 }
 
-/// Validates `--baseline`, `--expect` and the thresholds before anything runs.
-pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
+/// Validates `--baseline`, `--expect` and the thresholds against the run `plan` will
+/// make, before anything runs: a gate that cannot work must not cost a long run first.
+pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
     let thresholds = thresholds(&args.thresholds)?;
     let expectations = args
         .expect
@@ -55,6 +59,7 @@ pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
             let path = results::resolve(text)?;
             // Fail before a long run, not after it.
             let report = results::load(&path)?;
+            check_run_counts(text, &report, plan, thresholds.significance)?;
             Some((path, report))
         }
     };
@@ -63,6 +68,67 @@ pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
         expectations,
         thresholds,
     })
+}
+
+/// A usage error when, for some workload, this run's `--runs` against the baseline's
+/// runs could never reach `significance`, so the gate could never fail (see
+/// [`compare::runs`]). Says how many runs would.
+fn check_run_counts(
+    name: &str,
+    baseline: &Report,
+    plan: &BenchConfig,
+    significance: f64,
+) -> anyhow::Result<()> {
+    let planned = [
+        (Workload::Cpu, plan.cpu.as_ref().map(|cpu| cpu.runs)),
+        (Workload::Io, plan.io.as_ref().map(|io| io.runs)),
+    ];
+    let mut short = Vec::new();
+    let mut fewest_baseline = usize::MAX;
+    for (workload, runs) in planned {
+        let Some(runs) = runs.map(|n| n as usize) else {
+            continue;
+        };
+        let Some(theirs) = baseline
+            .results
+            .iter()
+            .filter(|row| row.workload == workload && plan.strategies.contains(&row.strategy))
+            .map(|row| row.wall_s.samples.len())
+            .min()
+        else {
+            continue;
+        };
+        if !runs::can_reach(runs, theirs, significance) {
+            short.push(format!(
+                "{} has {} in the baseline and {runs} in this run, and the rank test cannot reach p < {significance} with so few (its smallest p is {})",
+                workload.name(),
+                runs::count(theirs),
+                runs::show_p(runs::smallest_p(runs, theirs))
+            ));
+            fewest_baseline = fewest_baseline.min(theirs);
+        }
+    }
+    if short.is_empty() {
+        return Ok(());
+    }
+    let needed = runs::needed_against(fewest_baseline, significance);
+    let a_side = runs::needed_a_side(significance);
+    let advice = match needed {
+        Some(n) if a_side.is_some_and(|k| k < n) => format!(
+            "pass --runs {}, or {} after saving the baseline again with as many",
+            runs::or_more(needed),
+            runs::or_more(a_side)
+        ),
+        Some(_) => format!("pass --runs {}", runs::or_more(needed)),
+        None => format!(
+            "this baseline has too few runs for any --runs: save it again with --runs {}",
+            runs::or_more(a_side)
+        ),
+    };
+    Err(usage(format!(
+        "--baseline {name}: {}, so the gate could never fail; {advice}",
+        short.join("; ")
+    )))
 }
 
 /// `concbench compare BASELINE CURRENT`.
@@ -74,7 +140,8 @@ pub fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     compare_reports(&baseline, &current, thresholds, &mut stdout)
 }
 
-/// Compares and prints; `Err(RegressionFound)` when any row regressed.
+/// Compares and prints the table and the one-line summary; `Err(RegressionFound)`
+/// when a row fails the gate.
 fn compare_reports(
     baseline: &Report,
     current: &Report,
@@ -83,26 +150,40 @@ fn compare_reports(
 ) -> anyhow::Result<()> {
     let outcome = compare::compare(baseline, current, thresholds)?;
     writeln!(out, "{}", compare::render(&outcome))?;
+    writeln!(out, "{}", compare::summary(&outcome))?;
     out.flush()?;
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    if outcome.regressions > 0 {
-        let slower: Vec<String> = outcome
+    if outcome.passed() {
+        return Ok(());
+    }
+    let rows = |pick: &dyn Fn(&Comparison) -> bool| -> String {
+        let picked: Vec<String> = outcome
             .comparisons
             .iter()
-            .filter(|c| c.regression)
+            .filter(|c| pick(c))
             .map(|c| format!("{}.{} {:+.1} %", c.workload, c.strategy, c.change * 100.0))
             .collect();
-        return Err(RegressionFound(format!(
+        picked.join(", ")
+    };
+    let mut failures = Vec::new();
+    if outcome.regressions > 0 {
+        failures.push(format!(
             "{} regression(s) beyond {:.0} %: {}",
             outcome.regressions,
             thresholds.max_regression * 100.0,
-            slower.join(", ")
-        ))
-        .into());
+            rows(&|c| c.regression)
+        ));
     }
-    Ok(())
+    if outcome.failed_inconclusive > 0 {
+        failures.push(format!(
+            "{} inconclusive row(s) with --fail-on-inconclusive: {}",
+            outcome.failed_inconclusive,
+            rows(&|c| c.verdict == Verdict::Inconclusive)
+        ));
+    }
+    Err(RegressionFound(failures.join("; ")).into())
 }
 
 /// Runs the gates of a finished benchmark on its report.

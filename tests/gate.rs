@@ -1,0 +1,102 @@
+//! The gates of a benchmark run through the real binary: `--baseline`,
+//! `--save-baseline` and `--expect`, and what each refuses before anything runs.
+//!
+//! Every run here is tiny (two numbers, a few runs); no assertion depends on how fast
+//! anything ran.
+
+mod common;
+
+use std::path::Path;
+
+use common::{concbench_in, stderr, stdout};
+
+/// The job every test here measures: two models, two workers, two small numbers.
+const JOB: &[&str] = &[
+    "cpu",
+    "--numbers",
+    "1000,2000",
+    "--strategy",
+    "sequential,threads",
+    "--workers",
+    "2",
+    "--warmup",
+    "0",
+];
+
+/// Runs `JOB` followed by `more` in `dir`.
+fn run(dir: &Path, more: &[&str]) -> std::process::Output {
+    let args: Vec<&str> = JOB.iter().chain(more).copied().collect();
+    concbench_in(dir, &args)
+}
+
+/// Saves a baseline `name` of `JOB` with `runs` runs in `dir`.
+fn save_baseline(dir: &Path, name: &str, runs: &str) {
+    let output = run(dir, &["--runs", runs, "--no-save", "--save-baseline", name]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// Nothing was measured: no table, and no report saved under `results/`.
+fn assert_nothing_ran(dir: &Path, output: &std::process::Output) {
+    assert!(stdout(output).is_empty(), "{}", stdout(output));
+    let saved: Vec<_> = std::fs::read_dir(dir.join("results"))
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        saved.iter().all(|name| name == "baselines"),
+        "a report was saved: {saved:?}"
+    );
+}
+
+#[test]
+fn a_baseline_that_can_never_fail_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    save_baseline(dir, "three", "3");
+
+    // 3 runs against 3 can never reach p < 0.05: a usage error, and nothing runs.
+    let output = run(dir, &["--runs", "3", "--baseline", "three"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cpu")
+            && err.contains("3 runs")
+            && err.contains("p < 0.05")
+            && err.contains("--runs 5 or more"),
+        "{err}"
+    );
+    assert_nothing_ran(dir, &output);
+
+    // 5 runs against the same 3 can (2 / C(8, 3) < 0.05): it runs and compares.
+    let output = run(dir, &["--runs", "5", "--no-save", "--baseline", "three"]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("compared with"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A stricter --significance needs more runs, and says how many.
+    save_baseline(dir, "four", "4");
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "4",
+            "--baseline",
+            "four",
+            "--significance",
+            "0.01",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("p < 0.01") && err.contains("--runs 6 or more"),
+        "{err}"
+    );
+}
