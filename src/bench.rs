@@ -20,7 +20,7 @@ use crate::runner::{self, Executor};
 use crate::target::TargetServer;
 use crate::worker::protocol::RunSpec;
 use crate::workload::{IoJob, Job, Workload};
-use crate::{gate, results};
+use crate::{compare, gate, results};
 
 /// Runs the benchmark and writes its report to `out`.
 pub fn run(
@@ -100,14 +100,16 @@ pub fn run(
         eprintln!("warning: {warning}");
     }
     exports.write_all(&report, out)?;
-    save(config, &report, started)?;
 
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
+    let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
+    // The report is saved whatever happened (figures are never lost), but a run that
+    // failed its checks never becomes a baseline.
+    save(config, &report, started, !problems.is_empty() || failed > 0)?;
     if !problems.is_empty() {
         let list: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
         bail!("wrong results: {}", list.join("; "));
     }
-    let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
     if failed > 0 && !allow_failures {
         bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
     }
@@ -115,8 +117,15 @@ pub fn run(
     gate::after_run(&report, &config.gate, gate_out)
 }
 
-/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked.
-fn save(config: &BenchConfig, report: &Report, started: SystemTime) -> anyhow::Result<()> {
+/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked and
+/// the run passed its checks (`checks_failed` is false and every row is verified
+/// without failed requests): a baseline that `compare` would refuse is never saved.
+fn save(
+    config: &BenchConfig,
+    report: &Report,
+    started: SystemTime,
+    checks_failed: bool,
+) -> anyhow::Result<()> {
     let label = match (&config.cpu, &config.io) {
         (Some(_), Some(_)) => "all",
         (Some(_), None) => "cpu",
@@ -127,11 +136,41 @@ fn save(config: &BenchConfig, report: &Report, started: SystemTime) -> anyhow::R
         SaveTo::Path(path) => Some(path.clone()),
         SaveTo::DefaultName => Some(results::default_path(label, started)),
     };
-    for path in path.iter().chain(&config.save.baseline) {
+    if let Some(path) = &path {
         results::save(report, path)?;
         if std::io::stderr().is_terminal() {
             eprintln!("saved {}", path.display());
         }
+    }
+    let Some(path) = &config.save.baseline else {
+        return Ok(());
+    };
+    let name = path.file_stem().unwrap_or_default().to_string_lossy();
+    let mut failures: Vec<String> = report
+        .results
+        .iter()
+        .filter_map(|row| {
+            let why = compare::failed_checks(row)?;
+            Some(format!(
+                "{} {} {why}",
+                row.workload.name(),
+                row.strategy.name()
+            ))
+        })
+        .collect();
+    if checks_failed && failures.is_empty() {
+        failures.push("wrong results".to_string());
+    }
+    if !failures.is_empty() {
+        eprintln!(
+            "not saved as baseline {name}: the run failed its checks ({})",
+            failures.join(", ")
+        );
+        return Ok(());
+    }
+    results::save(report, path)?;
+    if std::io::stderr().is_terminal() {
+        eprintln!("saved {}", path.display());
     }
     Ok(())
 }

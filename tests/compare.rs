@@ -59,7 +59,11 @@ fn with_samples(report: &serde_json::Value, samples: &[f64]) -> serde_json::Valu
             "min": sorted[0], "max": sorted[n - 1], "samples": samples,
         });
     }
-    report["config"]["cpu"]["runs"] = n.into();
+    for workload in ["cpu", "io"] {
+        if report["config"][workload].is_object() {
+            report["config"][workload]["runs"] = n.into();
+        }
+    }
     report
 }
 
@@ -295,6 +299,72 @@ fn fail_on_inconclusive_turns_an_inconclusive_row_into_exit_3() {
     );
     assert!(
         err.contains("2 inconclusive row(s) with --fail-on-inconclusive"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rows_that_failed_their_checks_are_never_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let real = real_report(dir);
+    let good = write(dir, "good.json", &with_samples(&real, &BASE));
+    let mut wrong = with_samples(&real, &BASE);
+    wrong["results"][1]["verified"] = false.into();
+    let wrong = write(dir, "wrong.json", &wrong);
+    for (base, current, side) in [
+        (&good, &wrong, "current report"),
+        (&wrong, &good, "baseline"),
+    ] {
+        let output = concbench_in(dir, &["compare", base, current]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{}{err}", stdout(&output));
+        assert!(
+            err.contains(&format!(
+                "cpu threads (2 workers) in the {side} is unverified (wrong results)"
+            )),
+            "{err}"
+        );
+        assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    }
+
+    // Every request failed: the run was fast, and worthless.
+    let output = concbench_in(
+        dir,
+        &[
+            "io",
+            "--requests",
+            "2",
+            "--latency",
+            "0",
+            "--body-bytes",
+            "16",
+            "--strategy",
+            "sequential,async",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+            "--no-save",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let io: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let base = write(dir, "io-base.json", &with_samples(&io, &BASE));
+    let fast: Vec<f64> = BASE.iter().map(|s| s * 0.004).collect();
+    let mut failed = with_samples(&io, &fast);
+    let row = &mut failed["results"][1];
+    row["verified"] = false.into();
+    row["io"]["failed"] = 2.into();
+    row["io"]["failures"] = serde_json::json!({ "connect": 2 });
+    let failed = write(dir, "io-failed.json", &failed);
+    let output = concbench_in(dir, &["compare", &base, &failed]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{}{err}", stdout(&output));
+    assert!(
+        err.contains("io async (5 workers) in the current report had 2 failed requests"),
         "{err}"
     );
 }

@@ -100,3 +100,56 @@ fn a_baseline_that_can_never_fail_is_refused_before_the_run() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_that_failed_its_checks_is_saved_but_never_as_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A port nobody listens on: every request is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    std::fs::write(dir.join("sites.txt"), format!("{url}\n")).unwrap();
+    let io = [
+        "io",
+        "--sites",
+        "sites.txt",
+        "--repeat",
+        "2",
+        "--strategy",
+        "sequential",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--timeout",
+        "2s",
+        "--save-baseline",
+        "main",
+    ];
+    for allow in [false, true] {
+        let mut args = io.to_vec();
+        if allow {
+            args.push("--allow-failures");
+        }
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(if allow { 0 } else { 1 }),
+            "{err}"
+        );
+        assert!(
+            err.contains("not saved as baseline main: the run failed its checks (io sequential had 2 failed requests)"),
+            "{err}"
+        );
+        assert!(!dir.join("results/baselines/main.json").exists(), "{err}");
+    }
+    // The figures themselves are kept.
+    let reports = std::fs::read_dir(dir.join("results"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("io-"))
+        .count();
+    assert!(reports >= 1, "no io report saved");
+}

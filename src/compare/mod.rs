@@ -186,9 +186,11 @@ impl Outcome {
 type Key = (Workload, Strategy, usize);
 
 /// Compares every (workload, strategy, workers) present in both reports; a row in
-/// only one is a warning. Errors when the workload settings differ, or when the
-/// reports share nothing to compare: a gate that compared nothing must not pass.
-/// Different machines are a warning.
+/// only one is a warning. Errors when the workload settings differ, when the reports
+/// share nothing to compare (a gate that compared nothing must not pass), when a
+/// compared row failed its checks on either side (wrong results or failed requests:
+/// its timings mean nothing), or when a compared row has too few runs for the gate
+/// ever to fail. Different machines are a warning.
 pub fn compare(
     baseline: &Report,
     current: &Report,
@@ -239,6 +241,7 @@ pub fn compare(
     if comparisons.is_empty() {
         bail!("the reports share no (workload, model, workers) row; nothing to compare");
     }
+    check_rows_passed(&pairs)?;
     check_run_counts(&pairs, thresholds.significance)?;
     let regressions = comparisons.iter().filter(|c| c.regression).count();
     let failed_inconclusive = if thresholds.fail_on_inconclusive {
@@ -257,6 +260,48 @@ pub fn compare(
     })
 }
 
+/// Why a row's timings cannot be trusted, as the end of a sentence about the row
+/// ("had 3 failed requests"); `None` when it passed its checks. A run in which every
+/// request failed is fast and worthless, so it must never be compared or kept as a
+/// baseline.
+pub fn failed_checks(row: &ResultRow) -> Option<String> {
+    match row.io.as_ref().map_or(0, |io| io.failed) {
+        0 if row.verified => None,
+        0 => Some("is unverified (wrong results)".to_string()),
+        1 => Some("had 1 failed request".to_string()),
+        n => Some(format!("had {n} failed requests")),
+    }
+}
+
+/// Errors naming every compared row, on either side, that failed its checks.
+fn check_rows_passed(pairs: &[(&ResultRow, &ResultRow)]) -> anyhow::Result<()> {
+    let failed: Vec<String> = pairs
+        .iter()
+        .flat_map(|(base, row)| [("baseline", *base), ("current report", *row)])
+        .filter_map(|(side, row)| {
+            failed_checks(row).map(|why| format!("{} in the {side} {why}", label(row)))
+        })
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "refusing to compare runs that failed their checks: {}",
+        failed.join("; ")
+    )
+}
+
+/// `cpu threads (4 workers)`, for lists in one line.
+fn label(row: &ResultRow) -> String {
+    let plural = if row.workers == 1 { "" } else { "s" };
+    format!(
+        "{} {} ({} worker{plural})",
+        row.workload.name(),
+        row.strategy.name(),
+        row.workers
+    )
+}
+
 /// Errors when some compared row has too few runs, on either side, for its verdict
 /// ever to be *slower* (see [`runs`]): such a gate would pass whatever happened.
 fn check_run_counts(pairs: &[(&ResultRow, &ResultRow)], significance: f64) -> anyhow::Result<()> {
@@ -265,13 +310,7 @@ fn check_run_counts(pairs: &[(&ResultRow, &ResultRow)], significance: f64) -> an
     for (base, row) in pairs {
         let counts = (base.wall_s.samples.len(), row.wall_s.samples.len());
         if !runs::can_reach(counts.1, counts.0, significance) {
-            short.entry(counts).or_default().push(format!(
-                "{} {} ({} worker{})",
-                row.workload.name(),
-                row.strategy.name(),
-                row.workers,
-                if row.workers == 1 { "" } else { "s" }
-            ));
+            short.entry(counts).or_default().push(label(row));
         }
     }
     let Some(&(fewest_baseline, current)) = short.keys().min() else {
