@@ -214,6 +214,41 @@ fn parse_value(number: &str, metric: Metric) -> Result<f64, String> {
     Ok(value * scale)
 }
 
+/// Whether the run about to start will measure what `expectation` reads: its
+/// workload, its model, and sequential for a speedup or an efficiency. The error is
+/// one line, found before anything runs.
+pub fn check_selection(
+    expectation: &Expectation,
+    workloads: &[Workload],
+    strategies: &[Strategy],
+) -> Result<(), String> {
+    let selected: Vec<&str> = strategies.iter().map(|s| s.name()).collect();
+    if !workloads.iter().any(|w| w.name() == expectation.workload) {
+        let run: Vec<&str> = workloads.iter().map(|w| w.name()).collect();
+        return Err(format!(
+            "this run has no {} job (it runs {} only)",
+            expectation.workload,
+            run.join(" and ")
+        ));
+    }
+    if !selected.contains(&expectation.strategy.as_str()) {
+        return Err(format!(
+            "{} is not among the models run (--strategy {})",
+            expectation.strategy,
+            selected.join(",")
+        ));
+    }
+    let relative = matches!(expectation.metric, Metric::Speedup | Metric::Efficiency);
+    if relative && !strategies.contains(&Strategy::Sequential) {
+        return Err(format!(
+            "{} is measured against sequential, which is not among the models run (--strategy {})",
+            expectation.metric.name(),
+            selected.join(",")
+        ));
+    }
+    Ok(())
+}
+
 /// `Ok(None)` when the expectation holds, `Ok(Some(message))` when it fails, `Err`
 /// when the report has no such row or figure (the gate cannot be evaluated, which is
 /// an error, not a pass).

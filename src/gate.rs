@@ -10,10 +10,12 @@ use std::path::PathBuf;
 
 use crate::cli::{CompareArgs, GateArgs, ThresholdArgs};
 use crate::compare::{self, Comparison, Thresholds, Verdict, runs};
-use crate::config::BenchConfig;
+use anyhow::{Context, bail};
+
+use crate::config::{BenchConfig, IoTarget};
 use crate::error::{RegressionFound, usage};
 use crate::expect::{self, Expectation};
-use crate::report::Report;
+use crate::report::{CpuSettings, IoSettings, Report, ReportConfig};
 use crate::results;
 use crate::workload::Workload;
 
@@ -48,10 +50,21 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
 /// make, before anything runs: a gate that cannot work must not cost a long run first.
 pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
     let thresholds = thresholds(&args.thresholds)?;
+    let workloads: Vec<Workload> = [
+        (Workload::Cpu, plan.cpu.is_some()),
+        (Workload::Io, plan.io.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(workload, runs)| runs.then_some(workload))
+    .collect();
     let expectations = args
         .expect
         .iter()
-        .map(|text| expect::parse(text).map_err(|e| usage(format!("--expect '{text}': {e}"))))
+        .map(|text| {
+            expect::parse(text)
+                .and_then(|e| expect::check_selection(&e, &workloads, &plan.strategies).map(|()| e))
+                .map_err(|e| usage(format!("--expect '{text}': {e}")))
+        })
         .collect::<anyhow::Result<_>>()?;
     let baseline = match &args.baseline {
         None => None,
@@ -59,6 +72,8 @@ pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig>
             let path = results::resolve(text)?;
             // Fail before a long run, not after it.
             let report = results::load(&path)?;
+            check_baseline_fits(&report, plan)
+                .with_context(|| format!("--baseline {text} does not fit this run"))?;
             check_run_counts(text, &report, plan, thresholds.significance)?;
             Some((path, report))
         }
@@ -68,6 +83,122 @@ pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig>
         expectations,
         thresholds,
     })
+}
+
+/// Errors (a file problem, exit 1) when the baseline cannot judge the run `plan`
+/// describes: other workload settings, no (workload, model) in common, or a row in
+/// common that failed its checks.
+fn check_baseline_fits(baseline: &Report, plan: &BenchConfig) -> anyhow::Result<()> {
+    let planned = planned_settings(plan);
+    compare::check_settings(&baseline.config, &planned)?;
+    let runs = |workload: Workload| match workload {
+        Workload::Cpu => planned.cpu.is_some(),
+        Workload::Io => planned.io.is_some(),
+    };
+    let shared: Vec<_> = baseline
+        .results
+        .iter()
+        .filter(|row| runs(row.workload) && plan.strategies.contains(&row.strategy))
+        .collect();
+    if shared.is_empty() {
+        let baseline_rows: Vec<_> = baseline
+            .results
+            .iter()
+            .map(|row| (row.workload, row.strategy))
+            .collect();
+        let planned_rows: Vec<_> = [Workload::Cpu, Workload::Io]
+            .into_iter()
+            .filter(|&w| runs(w))
+            .flat_map(|w| plan.strategies.iter().map(move |&s| (w, s)))
+            .collect();
+        bail!(
+            "it shares no (workload, model) with it (baseline: {}; this run: {})",
+            models(&baseline_rows),
+            models(&planned_rows)
+        );
+    }
+    let failed: Vec<String> = shared
+        .iter()
+        .filter_map(|row| {
+            let why = compare::failed_checks(row)?;
+            Some(format!("{} in the baseline {why}", compare::label(row)))
+        })
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "refusing to compare runs that failed their checks: {}",
+            failed.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// `cpu sequential, threads and io async`: models grouped by workload.
+fn models(rows: &[(Workload, crate::strategy::Strategy)]) -> String {
+    let groups: Vec<String> = [Workload::Cpu, Workload::Io]
+        .into_iter()
+        .filter_map(|workload| {
+            let names: Vec<&str> = rows
+                .iter()
+                .filter(|(w, _)| *w == workload)
+                .map(|(_, s)| s.name())
+                .collect();
+            (!names.is_empty()).then(|| format!("{} {}", workload.name(), names.join(", ")))
+        })
+        .collect();
+    if groups.is_empty() {
+        "nothing".to_string()
+    } else {
+        groups.join(" and ")
+    }
+}
+
+/// The settings the report of the run `plan` describes will carry, known before it
+/// runs. They must equal what [`crate::bench`] writes into the report, or a baseline
+/// of the very same settings would be refused; `tests/gate.rs` checks both jobs.
+fn planned_settings(plan: &BenchConfig) -> ReportConfig {
+    let cpu = plan.cpu.as_ref().map(|cpu| CpuSettings {
+        runs: cpu.runs,
+        kernel: cpu.job.kernel.name().to_string(),
+        numbers: cpu.job.numbers.clone(),
+        workers: cpu.workers,
+    });
+    let io = plan.io.as_ref().map(|io| {
+        let (target, requests, latency_s, body_bytes, sites_file) = match &io.target {
+            IoTarget::Builtin { requests, settings } => (
+                "builtin",
+                *requests as usize,
+                Some(settings.latency.as_secs_f64()),
+                Some(settings.body_bytes),
+                None,
+            ),
+            IoTarget::Sites { file, urls } => (
+                "sites",
+                urls.len(),
+                None,
+                None,
+                Some(file.display().to_string()),
+            ),
+        };
+        IoSettings {
+            runs: io.runs,
+            target: target.to_string(),
+            requests,
+            latency_s,
+            body_bytes,
+            sites_file,
+            workers: io.workers,
+            concurrency: io.concurrency,
+            timeout_s: io.client.timeout.as_secs_f64(),
+            max_body_bytes: io.client.max_body_bytes,
+        }
+    });
+    ReportConfig {
+        warmup: plan.warmup,
+        strategies: plan.strategies.clone(),
+        cpu,
+        io,
+    }
 }
 
 /// A usage error when, for some workload, this run's `--runs` against the baseline's

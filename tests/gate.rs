@@ -153,3 +153,172 @@ fn a_run_that_failed_its_checks_is_saved_but_never_as_a_baseline() {
         .count();
     assert!(reports >= 1, "no io report saved");
 }
+
+#[test]
+fn expectations_on_what_will_not_run_are_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let only_threads = [
+        "cpu",
+        "--numbers",
+        "1000,2000",
+        "--strategy",
+        "threads",
+        "--warmup",
+        "0",
+        "--runs",
+        "1",
+    ];
+    let cases: [(Vec<&str>, &str, &str); 3] = [
+        (
+            JOB.iter()
+                .chain(&["--runs", "1", "--expect", "io.rayon.speedup > 1"])
+                .copied()
+                .collect(),
+            "io.rayon.speedup > 1",
+            "this run has no io job (it runs cpu only)",
+        ),
+        (
+            JOB.iter()
+                .chain(&["--runs", "1", "--expect", "cpu.rayon.speedup > 1"])
+                .copied()
+                .collect(),
+            "cpu.rayon.speedup > 1",
+            "rayon is not among the models run (--strategy sequential,threads)",
+        ),
+        (
+            only_threads
+                .iter()
+                .chain(&["--expect", "cpu.threads.efficiency > 0.5"])
+                .copied()
+                .collect(),
+            "cpu.threads.efficiency > 0.5",
+            "efficiency is measured against sequential, which is not among the models run (--strategy threads)",
+        ),
+    ];
+    for (args, expectation, why) in cases {
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("--expect '{expectation}': {why}")),
+            "{err}"
+        );
+        assert_nothing_ran(dir, &output);
+    }
+    // A median needs no sequential.
+    let args: Vec<&str> = only_threads
+        .iter()
+        .chain(&["--no-save", "--expect", "cpu.threads.median > 0"])
+        .copied()
+        .collect();
+    let output = concbench_in(dir, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn a_baseline_that_does_not_fit_the_run_is_refused_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    save_baseline(dir, "main", "4");
+    let refused = |args: &[&str], why: &str| {
+        let output = concbench_in(dir, args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+        assert_nothing_ran(dir, &output);
+    };
+    let cpu = |numbers: &'static str, strategy: &'static str| -> Vec<&'static str> {
+        vec![
+            "cpu",
+            "--numbers",
+            numbers,
+            "--strategy",
+            strategy,
+            "--workers",
+            "2",
+            "--warmup",
+            "0",
+            "--runs",
+            "4",
+            "--baseline",
+            "main",
+        ]
+    };
+    refused(
+        &cpu("1000,2000", "rayon,processes"),
+        "--baseline main does not fit this run: it shares no (workload, model) with it \
+         (baseline: cpu sequential, threads; this run: cpu rayon, processes)",
+    );
+    refused(
+        &cpu("1000,3000", "sequential,threads"),
+        "--baseline main does not fit this run: the reports were measured with different \
+         cpu settings (numbers differs)",
+    );
+    refused(
+        &[
+            "io",
+            "--requests",
+            "2",
+            "--latency",
+            "0",
+            "--runs",
+            "4",
+            "--baseline",
+            "main",
+        ],
+        "--baseline main does not fit this run: the reports share no workload \
+         (baseline: cpu; current: io)",
+    );
+    // A baseline row that failed its checks cannot judge anything.
+    let path = dir.join("results/baselines/main.json");
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    report["results"][1]["verified"] = false.into();
+    std::fs::write(dir.join("broken.json"), report.to_string()).unwrap();
+    let mut args = cpu("1000,2000", "sequential,threads");
+    args.pop();
+    args.push("broken.json");
+    refused(
+        &args,
+        "cpu threads (2 workers) in the baseline is unverified (wrong results)",
+    );
+}
+
+#[test]
+fn a_baseline_of_the_same_settings_fits_for_io_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let io = [
+        "io",
+        "--requests",
+        "2",
+        "--latency",
+        "0",
+        "--body-bytes",
+        "16",
+        "--strategy",
+        "sequential,async",
+        "--runs",
+        "4",
+        "--warmup",
+        "0",
+        "--no-save",
+    ];
+    let with = |more: &[&'static str]| -> Vec<&str> { io.iter().chain(more).copied().collect() };
+    let output = concbench_in(dir, &with(&["--save-baseline", "io"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = concbench_in(dir, &with(&["--baseline", "io"]));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("compared with"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -196,7 +196,7 @@ pub fn compare(
     current: &Report,
     thresholds: Thresholds,
 ) -> anyhow::Result<Outcome> {
-    check_settings(baseline, current)?;
+    check_settings(&baseline.config, &current.config)?;
     let mut warnings = machine_warning(baseline, current)
         .into_iter()
         .collect::<Vec<_>>();
@@ -292,7 +292,7 @@ fn check_rows_passed(pairs: &[(&ResultRow, &ResultRow)]) -> anyhow::Result<()> {
 }
 
 /// `cpu threads (4 workers)`, for lists in one line.
-fn label(row: &ResultRow) -> String {
+pub fn label(row: &ResultRow) -> String {
     let plural = if row.workers == 1 { "" } else { "s" };
     format!(
         "{} {} ({} worker{plural})",
@@ -394,11 +394,10 @@ fn verdict(change: f64, (low, high): (f64, f64), p_value: f64, thresholds: Thres
     }
 }
 
-/// Errors naming the workload settings that differ. Each field is listed, so a new
-/// setting fails to compile here until someone decides whether it changes what is
-/// measured.
-fn check_settings(baseline: &Report, current: &Report) -> anyhow::Result<()> {
-    let (b, c) = (&baseline.config, &current.config);
+/// Errors naming the workload settings that differ, or when the two share no
+/// workload. Each field is listed, so a new setting fails to compile here until
+/// someone decides whether it changes what is measured.
+pub fn check_settings(b: &ReportConfig, c: &ReportConfig) -> anyhow::Result<()> {
     if let (Some(b), Some(c)) = (&b.cpu, &c.cpu) {
         let CpuSettings {
             runs: _,
