@@ -4,7 +4,7 @@
 //! rows, prints the table or JSON, and only then fails if a result was wrong or a
 //! request failed — so the figures of a failed benchmark are never lost.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::SystemTime;
 
 use anyhow::{Context, bail};
@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use crate::analysis::{self, Analysis, ExpectedBytes};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
-use crate::export::ExportManager;
+use crate::export::{Destination, ExportManager};
 use crate::machine::Machine;
 use crate::output::{progress, table};
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
@@ -100,6 +100,11 @@ pub fn run(
         eprintln!("warning: {warning}");
     }
     exports.write_all(&report, out)?;
+    for (format, destination) in &config.save.exports {
+        if let Destination::File(path) = destination {
+            eprintln!("exported {} to {}", format.name(), path.display());
+        }
+    }
 
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
     let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
@@ -136,11 +141,10 @@ fn save(
         SaveTo::Path(path) => Some(path.clone()),
         SaveTo::DefaultName => Some(results::default_path(label, started)),
     };
+    // Always said, terminal or not: a CI log must show where its files went.
     if let Some(path) = &path {
         results::save(report, path)?;
-        if std::io::stderr().is_terminal() {
-            eprintln!("saved {}", path.display());
-        }
+        eprintln!("saved {}", path.display());
     }
     let Some(path) = &config.save.baseline else {
         return Ok(());
@@ -168,10 +172,9 @@ fn save(
         );
         return Ok(());
     }
+    let verb = if path.exists() { "replaced" } else { "saved" };
     results::save(report, path)?;
-    if std::io::stderr().is_terminal() {
-        eprintln!("saved {}", path.display());
-    }
+    eprintln!("{verb} baseline {name} ({})", path.display());
     Ok(())
 }
 

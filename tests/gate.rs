@@ -322,3 +322,54 @@ fn a_baseline_of_the_same_settings_fits_for_io_too() {
         stdout(&output)
     );
 }
+
+#[test]
+fn where_every_file_went_is_said_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // stderr is a pipe here, not a terminal: the lines must be there all the same.
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--save-baseline",
+            "main",
+            "--export-csv",
+            "out.csv",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("saved results/cpu-") && l.ends_with(".json")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l == "saved baseline main (results/baselines/main.json)"),
+        "{err}"
+    );
+    assert!(err.lines().any(|l| l == "exported csv to out.csv"), "{err}");
+
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--output",
+            "mine.json",
+            "--save-baseline",
+            "main",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.lines().any(|l| l == "saved mine.json"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l == "replaced baseline main (results/baselines/main.json)"),
+        "{err}"
+    );
+}
