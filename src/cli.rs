@@ -144,7 +144,10 @@ pub struct GateArgs {
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
 
-    /// A check on this run's own figures, e.g. 'cpu.processes.speedup >= 1.7'. Repeatable.
+    /// A check on this run's own figures, WORKLOAD.MODEL.METRIC OP (NUMBER or another
+    /// figure): 'cpu.processes.speedup >= 1.7', 'cpu.rayon.speedup > cpu.processes.speedup'.
+    /// Metrics: speedup, efficiency (0.8 or 80%), median (s, ms, us), rps (io only).
+    /// Repeatable; each prints an ok or FAIL line.
     #[arg(long, value_name = "EXPR")]
     pub expect: Vec<String>,
 

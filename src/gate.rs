@@ -1,7 +1,10 @@
 //! The regression gate: `concbench compare`, `--baseline` and `--expect`.
 //!
-//! Both gates print what they found and then, if anything regressed, return a
-//! [`RegressionFound`] error, which exits 3 (see [`crate::error`]). The statistics
+//! Both gates print what they found — a line per expectation, the comparison table
+//! and a one-line summary — and then, if anything failed, return a
+//! [`RegressionFound`] error, which exits 3 (see [`crate::error`]). Everything that
+//! keeps a gate from working (a baseline of other settings, too few runs, an
+//! expectation on a model that is not run) is found before the run. The statistics
 //! behind a verdict are in [`crate::compare`]; parsing an expectation in
 //! [`crate::expect`].
 
@@ -317,25 +320,30 @@ fn compare_reports(
     Err(RegressionFound(failures.join("; ")).into())
 }
 
-/// Runs the gates of a finished benchmark on its report.
+/// Runs the gates of a finished benchmark on its report: one line per expectation,
+/// then the comparison with the baseline and its summary line.
 pub fn after_run(report: &Report, gate: &GateConfig, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut failures = Vec::new();
     for expectation in &gate.expectations {
-        if let Some(message) = expect::check(expectation, report)? {
-            failures.push(message);
+        let checked = expect::check(expectation, report)?;
+        writeln!(out, "{}", checked.line)?;
+        if !checked.passed {
+            failures.push(checked.failure);
         }
     }
-    let compared = match &gate.baseline {
-        Some((path, baseline)) => {
-            writeln!(out, "compared with {}", path.display())?;
-            compare_reports(baseline, report, gate.thresholds, out)
+    out.flush()?;
+    if let Some((path, baseline)) = &gate.baseline {
+        writeln!(out, "compared with {}", path.display())?;
+        match compare_reports(baseline, report, gate.thresholds, out) {
+            Err(e) if e.is::<RegressionFound>() => failures.insert(0, e.to_string()),
+            // Not a verdict (the comparison itself failed): exit 1, not 3.
+            Err(e) => return Err(e),
+            Ok(()) => {}
         }
-        None => Ok(()),
-    };
-    match compared {
-        Err(e) if failures.is_empty() => Err(e),
-        Err(e) => Err(RegressionFound(format!("{e}; {}", failures.join("; "))).into()),
-        Ok(()) if failures.is_empty() => Ok(()),
-        Ok(()) => Err(RegressionFound(failures.join("; ")).into()),
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(RegressionFound(failures.join("; ")).into())
     }
 }

@@ -373,3 +373,115 @@ fn where_every_file_went_is_said_on_stderr() {
         "{err}"
     );
 }
+
+#[test]
+fn each_expectation_prints_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--no-save",
+            "--expect",
+            "cpu.threads.speedup > 0",
+            "--expect",
+            "cpu.sequential.median >= 0s",
+            "--expect",
+            "cpu.threads.speedup < 0",
+        ],
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    let line = |start: &str| {
+        out.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting {start:?}: {out}"))
+            .to_string()
+    };
+    assert!(line("ok  cpu.threads.speedup ").ends_with(" > 0"), "{out}");
+    assert!(
+        line("ok  cpu.sequential.median ").ends_with(" ≥ 0 s"),
+        "{out}"
+    );
+    assert!(line("FAIL cpu.threads.speedup ").ends_with(" ≥ 0"), "{out}");
+    assert!(
+        err.contains("cpu.threads.speedup < 0 failed: measured"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_expectation_may_compare_two_figures_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A figure equals itself, whatever the timings.
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--no-save",
+            "--expect",
+            "cpu.threads.median <= cpu.threads.median",
+            "--expect",
+            "cpu.sequential.speedup >= cpu.sequential.speedup",
+        ],
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok  cpu.threads.median ")
+                && l.contains(" ≤ cpu.threads.median ")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l == "ok  cpu.sequential.speedup 1.00 ≥ cpu.sequential.speedup 1.00"),
+        "{out}"
+    );
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--no-save",
+            "--expect",
+            "cpu.threads.speedup > cpu.threads.speedup",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .lines()
+            .any(|l| l.starts_with("FAIL cpu.threads.speedup ") && l.contains(" ≤ ")),
+        "{}",
+        stdout(&output)
+    );
+    // Both sides must be the same kind of figure.
+    let output = run(
+        dir,
+        &["--expect", "cpu.threads.speedup > cpu.threads.median"],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot compare speedup with median"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn expect_help_lists_the_metric_names() {
+    let output = concbench_in(Path::new("."), &["cpu", "--help"]);
+    let help = stdout(&output);
+    let start = help.find("--expect <EXPR>").expect("--expect in the help");
+    let rest = &help[start + 1..];
+    let end = rest.find("\n      --").unwrap_or(rest.len());
+    let entry = &rest[..end];
+    for metric in ["speedup", "efficiency", "median", "rps"] {
+        assert!(entry.contains(metric), "{metric} missing: {entry}");
+    }
+}
