@@ -11,10 +11,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{CompareArgs, GateArgs, ThresholdArgs};
-use crate::compare::{self, Comparison, Thresholds, Verdict, runs};
 use anyhow::{Context, bail};
 
+use crate::cli::{CompareArgs, GateArgs, ThresholdArgs};
+use crate::compare::{self, Comparison, Thresholds, Verdict, runs};
 use crate::config::{BenchConfig, IoTarget};
 use crate::error::{RegressionFound, usage};
 use crate::expect::{self, Expectation};
