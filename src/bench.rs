@@ -4,7 +4,7 @@
 //! rows, prints the table or JSON, and only then fails if a result was wrong or a
 //! request failed — so the figures of a failed benchmark are never lost.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::SystemTime;
 
 use anyhow::{Context, bail};
@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use crate::analysis::{self, Analysis, ExpectedBodies};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
-use crate::export::ExportManager;
+use crate::export::{Destination, ExportManager};
 use crate::machine::Machine;
 use crate::output::{progress, table};
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
@@ -22,7 +22,7 @@ use crate::target::TargetServer;
 use crate::worker::protocol::RunSpec;
 use crate::workload::cpu::Kernel;
 use crate::workload::{IoJob, Job, Workload};
-use crate::{gate, results};
+use crate::{compare, gate, results};
 
 /// Runs the benchmark and writes its report to `out`.
 pub fn run(
@@ -105,14 +105,21 @@ pub fn run(
         eprintln!("warning: {warning}");
     }
     exports.write_all(&report, out)?;
-    save(config, &report, started)?;
+    for (format, destination) in &config.save.exports {
+        if let Destination::File(path) = destination {
+            eprintln!("exported {} to {}", format.name(), path.display());
+        }
+    }
 
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
+    let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
+    // The report is saved whatever happened (figures are never lost), but a run that
+    // failed its checks never becomes a baseline.
+    save(config, &report, started, !problems.is_empty() || failed > 0)?;
     if !problems.is_empty() {
         let list: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
         bail!("wrong results: {}", list.join("; "));
     }
-    let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
     if failed > 0 && !allow_failures {
         bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
     }
@@ -120,8 +127,15 @@ pub fn run(
     gate::after_run(&report, &config.gate, gate_out)
 }
 
-/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked.
-fn save(config: &BenchConfig, report: &Report, started: SystemTime) -> anyhow::Result<()> {
+/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked and
+/// the run passed its checks (`checks_failed` is false and every row is verified
+/// without failed requests): a baseline that `compare` would refuse is never saved.
+fn save(
+    config: &BenchConfig,
+    report: &Report,
+    started: SystemTime,
+    checks_failed: bool,
+) -> anyhow::Result<()> {
     let label = match (&config.cpu, &config.io) {
         (Some(_), Some(_)) => "all",
         (Some(_), None) => "cpu",
@@ -132,12 +146,40 @@ fn save(config: &BenchConfig, report: &Report, started: SystemTime) -> anyhow::R
         SaveTo::Path(path) => Some(path.clone()),
         SaveTo::DefaultName => Some(results::default_path(label, started)),
     };
-    for path in path.iter().chain(&config.save.baseline) {
+    // Always said, terminal or not: a CI log must show where its files went.
+    if let Some(path) = &path {
         results::save(report, path)?;
-        if std::io::stderr().is_terminal() {
-            eprintln!("saved {}", path.display());
-        }
+        eprintln!("saved {}", path.display());
     }
+    let Some(path) = &config.save.baseline else {
+        return Ok(());
+    };
+    let name = path.file_stem().unwrap_or_default().to_string_lossy();
+    let mut failures: Vec<String> = report
+        .results
+        .iter()
+        .filter_map(|row| {
+            let why = compare::failed_checks(row)?;
+            Some(format!(
+                "{} {} {why}",
+                row.workload.name(),
+                row.strategy.name()
+            ))
+        })
+        .collect();
+    if checks_failed && failures.is_empty() {
+        failures.push("wrong results".to_string());
+    }
+    if !failures.is_empty() {
+        eprintln!(
+            "not saved as baseline {name}: the run failed its checks ({})",
+            failures.join(", ")
+        );
+        return Ok(());
+    }
+    let verb = if path.exists() { "replaced" } else { "saved" };
+    results::save(report, path)?;
+    eprintln!("{verb} baseline {name} ({})", path.display());
     Ok(())
 }
 

@@ -200,7 +200,10 @@ pub struct GateArgs {
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
 
-    /// A check on this run's own figures, e.g. 'cpu.processes.speedup >= 1.7'. Repeatable.
+    /// A check on this run's own figures, WORKLOAD.MODEL.METRIC OP (NUMBER or another
+    /// figure): 'cpu.processes.speedup >= 1.7', 'cpu.rayon.speedup > cpu.processes.speedup'.
+    /// Metrics: speedup, efficiency (0.8 or 80%), median (s, ms, us), rps (io only).
+    /// Repeatable; each prints an ok or FAIL line.
     #[arg(long, value_name = "EXPR")]
     pub expect: Vec<String>,
 
@@ -208,16 +211,21 @@ pub struct GateArgs {
     pub thresholds: ThresholdArgs,
 }
 
-/// How much slower counts as a regression.
+/// How much slower counts as a regression, and what fails the gate.
 #[derive(Debug, Args)]
 pub struct ThresholdArgs {
     /// Slower by more than this (and significantly) is a regression.
     #[arg(long, value_name = "PERCENT", default_value = "10%")]
     pub max_regression: String,
 
-    /// p-value below which a difference counts as real.
+    /// p-value below which a difference counts as real. Both sides need enough runs to
+    /// reach it (4 a side at 0.05); fewer are refused.
     #[arg(long, value_name = "P", default_value_t = 0.05)]
     pub significance: f64,
+
+    /// Fail (exit 3) on an inconclusive row too, not only on a slower one.
+    #[arg(long)]
+    pub fail_on_inconclusive: bool,
 }
 
 /// `concbench compare`.

@@ -211,7 +211,7 @@ pub fn bench(
     let io = io
         .map(|args| io_plan(args, engine.workers.as_ref(), engine.runs))
         .transpose()?;
-    Ok(BenchConfig {
+    let mut config = BenchConfig {
         strategies,
         warmup: engine.warmup,
         stop,
@@ -220,8 +220,11 @@ pub fn bench(
         cpu,
         io,
         save: save(&engine.save)?,
-        gate: crate::gate::config(&engine.gate)?,
-    })
+        gate: GateConfig::default(),
+    };
+    // The gates are checked against what will run: its models, workloads and runs.
+    config.gate = crate::gate::config(&engine.gate, &config)?;
+    Ok(config)
 }
 
 fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {

@@ -1,19 +1,26 @@
 //! The regression gate: `concbench compare`, `--baseline` and `--expect`.
 //!
-//! Both gates print what they found and then, if anything regressed, return a
-//! [`RegressionFound`] error, which exits 3 (see [`crate::error`]). The statistics
+//! Both gates print what they found — a line per expectation, the comparison table
+//! and a one-line summary — and then, if anything failed, return a
+//! [`RegressionFound`] error, which exits 3 (see [`crate::error`]). Everything that
+//! keeps a gate from working (a baseline of other settings, too few runs, an
+//! expectation on a model that is not run) is found before the run. The statistics
 //! behind a verdict are in [`crate::compare`]; parsing an expectation in
 //! [`crate::expect`].
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{CompareArgs, ThresholdArgs};
-use crate::compare::{self, Thresholds};
+use anyhow::{Context, bail};
+
+use crate::cli::{CompareArgs, GateArgs, ThresholdArgs};
+use crate::compare::{self, Comparison, Thresholds, Verdict, runs};
+use crate::config::{BenchConfig, IoTarget};
 use crate::error::{RegressionFound, usage};
 use crate::expect::{self, Expectation};
-use crate::report::Report;
+use crate::report::{CpuSettings, IoSettings, Report, ReportConfig};
 use crate::results;
+use crate::workload::Workload;
 
 /// The gates of one benchmark run, validated.
 #[derive(Debug, Clone, Default)]
@@ -38,16 +45,29 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
     Ok(Thresholds {
         max_regression,
         significance: args.significance,
+        fail_on_inconclusive: args.fail_on_inconclusive,
     })
 }
 
-/// Validates `--baseline`, `--expect` and the thresholds before anything runs.
-pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
+/// Validates `--baseline`, `--expect` and the thresholds against the run `plan` will
+/// make, before anything runs: a gate that cannot work must not cost a long run first.
+pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
     let thresholds = thresholds(&args.thresholds)?;
+    let workloads: Vec<Workload> = [
+        (Workload::Cpu, plan.cpu.is_some()),
+        (Workload::Io, plan.io.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(workload, runs)| runs.then_some(workload))
+    .collect();
     let expectations = args
         .expect
         .iter()
-        .map(|text| expect::parse(text).map_err(|e| usage(format!("--expect '{text}': {e}"))))
+        .map(|text| {
+            expect::parse(text)
+                .and_then(|e| expect::check_selection(&e, &workloads, &plan.strategies).map(|()| e))
+                .map_err(|e| usage(format!("--expect '{text}': {e}")))
+        })
         .collect::<anyhow::Result<_>>()?;
     let baseline = match &args.baseline {
         None => None,
@@ -55,6 +75,9 @@ pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
             let path = results::resolve(text)?;
             // Fail before a long run, not after it.
             let report = results::load(&path)?;
+            check_baseline_fits(&report, plan)
+                .with_context(|| format!("--baseline {text} does not fit this run"))?;
+            check_run_counts(text, &report, plan, thresholds.significance)?;
             Some((path, report))
         }
     };
@@ -63,6 +86,183 @@ pub fn config(args: &crate::cli::GateArgs) -> anyhow::Result<GateConfig> {
         expectations,
         thresholds,
     })
+}
+
+/// Errors (a file problem, exit 1) when the baseline cannot judge the run `plan`
+/// describes: other workload settings, no (workload, model) in common, or a row in
+/// common that failed its checks.
+fn check_baseline_fits(baseline: &Report, plan: &BenchConfig) -> anyhow::Result<()> {
+    let planned = planned_settings(plan);
+    compare::check_settings(&baseline.config, &planned)?;
+    let runs = |workload: Workload| match workload {
+        Workload::Cpu => planned.cpu.is_some(),
+        Workload::Io => planned.io.is_some(),
+    };
+    let shared: Vec<_> = baseline
+        .results
+        .iter()
+        .filter(|row| runs(row.workload) && plan.strategies.contains(&row.strategy))
+        .collect();
+    if shared.is_empty() {
+        let baseline_rows: Vec<_> = baseline
+            .results
+            .iter()
+            .map(|row| (row.workload, row.strategy))
+            .collect();
+        let planned_rows: Vec<_> = [Workload::Cpu, Workload::Io]
+            .into_iter()
+            .filter(|&w| runs(w))
+            .flat_map(|w| plan.strategies.iter().map(move |&s| (w, s)))
+            .collect();
+        bail!(
+            "it shares no (workload, model) with it (baseline: {}; this run: {})",
+            models(&baseline_rows),
+            models(&planned_rows)
+        );
+    }
+    let failed: Vec<String> = shared
+        .iter()
+        .filter_map(|row| {
+            let why = compare::failed_checks(row)?;
+            Some(format!("{} in the baseline {why}", compare::label(row)))
+        })
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "refusing to compare runs that failed their checks: {}",
+            failed.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// `cpu sequential, threads and io async`: models grouped by workload.
+fn models(rows: &[(Workload, crate::strategy::Strategy)]) -> String {
+    let groups: Vec<String> = [Workload::Cpu, Workload::Io]
+        .into_iter()
+        .filter_map(|workload| {
+            let names: Vec<&str> = rows
+                .iter()
+                .filter(|(w, _)| *w == workload)
+                .map(|(_, s)| s.name())
+                .collect();
+            (!names.is_empty()).then(|| format!("{} {}", workload.name(), names.join(", ")))
+        })
+        .collect();
+    if groups.is_empty() {
+        "nothing".to_string()
+    } else {
+        groups.join(" and ")
+    }
+}
+
+/// The settings the report of the run `plan` describes will carry, known before it
+/// runs. They must equal what [`crate::bench`] writes into the report, or a baseline
+/// of the very same settings would be refused; `tests/gate.rs` checks both jobs.
+fn planned_settings(plan: &BenchConfig) -> ReportConfig {
+    let cpu = plan.cpu.as_ref().map(|cpu| CpuSettings {
+        runs: cpu.runs,
+        kernel: cpu.job.kernel.name().to_string(),
+        numbers: cpu.job.numbers.clone(),
+        workers: cpu.workers.clone(),
+    });
+    let io = plan.io.as_ref().map(|io| {
+        let (target, requests, latency_s, body_bytes, sites_file) = match &io.target {
+            IoTarget::Builtin { requests, settings } => (
+                "builtin",
+                *requests as usize,
+                Some(settings.latency.as_secs_f64()),
+                Some(settings.body_bytes),
+                None,
+            ),
+            IoTarget::Sites { file, urls } => (
+                "sites",
+                urls.len(),
+                None,
+                None,
+                Some(file.display().to_string()),
+            ),
+        };
+        IoSettings {
+            runs: io.runs,
+            target: target.to_string(),
+            requests,
+            latency_s,
+            body_bytes,
+            sites_file,
+            workers: io.workers.clone(),
+            concurrency: io.concurrency,
+            timeout_s: io.client.timeout.as_secs_f64(),
+            max_body_bytes: io.client.max_body_bytes,
+        }
+    });
+    ReportConfig {
+        warmup: plan.warmup,
+        strategies: plan.strategies.clone(),
+        cpu,
+        io,
+    }
+}
+
+/// A usage error when, for some workload, this run's `--runs` against the baseline's
+/// runs could never reach `significance`, so the gate could never fail (see
+/// [`compare::runs`]). Says how many runs would.
+fn check_run_counts(
+    name: &str,
+    baseline: &Report,
+    plan: &BenchConfig,
+    significance: f64,
+) -> anyhow::Result<()> {
+    let planned = [
+        (Workload::Cpu, plan.cpu.as_ref().map(|cpu| cpu.runs)),
+        (Workload::Io, plan.io.as_ref().map(|io| io.runs)),
+    ];
+    let mut short = Vec::new();
+    let mut fewest_baseline = usize::MAX;
+    for (workload, runs) in planned {
+        let Some(runs) = runs.map(|n| n as usize) else {
+            continue;
+        };
+        let Some(theirs) = baseline
+            .results
+            .iter()
+            .filter(|row| row.workload == workload && plan.strategies.contains(&row.strategy))
+            .map(|row| row.wall_s.samples.len())
+            .min()
+        else {
+            continue;
+        };
+        if !runs::can_reach(runs, theirs, significance) {
+            short.push(format!(
+                "{} has {} in the baseline and {runs} in this run, and the rank test cannot reach p < {significance} with so few (its smallest p is {})",
+                workload.name(),
+                runs::count(theirs),
+                runs::show_p(runs::smallest_p(runs, theirs))
+            ));
+            fewest_baseline = fewest_baseline.min(theirs);
+        }
+    }
+    if short.is_empty() {
+        return Ok(());
+    }
+    let needed = runs::needed_against(fewest_baseline, significance);
+    let a_side = runs::needed_a_side(significance);
+    let advice = match needed {
+        Some(n) if a_side.is_some_and(|k| k < n) => format!(
+            "pass --runs {}, or {} after saving the baseline again with as many",
+            runs::or_more(needed),
+            runs::or_more(a_side)
+        ),
+        Some(_) => format!("pass --runs {}", runs::or_more(needed)),
+        None => format!(
+            "this baseline has too few runs for any --runs: save it again with --runs {}",
+            runs::or_more(a_side)
+        ),
+    };
+    Err(usage(format!(
+        "--baseline {name}: {}, so the gate could never fail; {advice}",
+        short.join("; ")
+    )))
 }
 
 /// `concbench compare BASELINE CURRENT`.
@@ -74,7 +274,8 @@ pub fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     compare_reports(&baseline, &current, thresholds, &mut stdout)
 }
 
-/// Compares and prints; `Err(RegressionFound)` when any row regressed.
+/// Compares and prints the table and the one-line summary; `Err(RegressionFound)`
+/// when a row fails the gate.
 fn compare_reports(
     baseline: &Report,
     current: &Report,
@@ -83,47 +284,66 @@ fn compare_reports(
 ) -> anyhow::Result<()> {
     let outcome = compare::compare(baseline, current, thresholds)?;
     writeln!(out, "{}", compare::render(&outcome))?;
+    writeln!(out, "{}", compare::summary(&outcome))?;
     out.flush()?;
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    if outcome.regressions > 0 {
-        let slower: Vec<String> = outcome
+    if outcome.passed() {
+        return Ok(());
+    }
+    let rows = |pick: &dyn Fn(&Comparison) -> bool| -> String {
+        let picked: Vec<String> = outcome
             .comparisons
             .iter()
-            .filter(|c| c.regression)
+            .filter(|c| pick(c))
             .map(|c| format!("{}.{} {:+.1} %", c.workload, c.strategy, c.change * 100.0))
             .collect();
-        return Err(RegressionFound(format!(
+        picked.join(", ")
+    };
+    let mut failures = Vec::new();
+    if outcome.regressions > 0 {
+        failures.push(format!(
             "{} regression(s) beyond {:.0} %: {}",
             outcome.regressions,
             thresholds.max_regression * 100.0,
-            slower.join(", ")
-        ))
-        .into());
+            rows(&|c| c.regression)
+        ));
     }
-    Ok(())
+    if outcome.failed_inconclusive > 0 {
+        failures.push(format!(
+            "{} inconclusive row(s) with --fail-on-inconclusive: {}",
+            outcome.failed_inconclusive,
+            rows(&|c| c.verdict == Verdict::Inconclusive)
+        ));
+    }
+    Err(RegressionFound(failures.join("; ")).into())
 }
 
-/// Runs the gates of a finished benchmark on its report.
+/// Runs the gates of a finished benchmark on its report: one line per expectation,
+/// then the comparison with the baseline and its summary line.
 pub fn after_run(report: &Report, gate: &GateConfig, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut failures = Vec::new();
     for expectation in &gate.expectations {
-        if let Some(message) = expect::check(expectation, report)? {
-            failures.push(message);
+        let checked = expect::check(expectation, report)?;
+        writeln!(out, "{}", checked.line)?;
+        if !checked.passed {
+            failures.push(checked.failure);
         }
     }
-    let compared = match &gate.baseline {
-        Some((path, baseline)) => {
-            writeln!(out, "compared with {}", path.display())?;
-            compare_reports(baseline, report, gate.thresholds, out)
+    out.flush()?;
+    if let Some((path, baseline)) = &gate.baseline {
+        writeln!(out, "compared with {}", path.display())?;
+        match compare_reports(baseline, report, gate.thresholds, out) {
+            Err(e) if e.is::<RegressionFound>() => failures.insert(0, e.to_string()),
+            // Not a verdict (the comparison itself failed): exit 1, not 3.
+            Err(e) => return Err(e),
+            Ok(()) => {}
         }
-        None => Ok(()),
-    };
-    match compared {
-        Err(e) if failures.is_empty() => Err(e),
-        Err(e) => Err(RegressionFound(format!("{e}; {}", failures.join("; "))).into()),
-        Ok(()) if failures.is_empty() => Ok(()),
-        Ok(()) => Err(RegressionFound(failures.join("; ")).into()),
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(RegressionFound(failures.join("; ")).into())
     }
 }

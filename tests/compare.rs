@@ -15,6 +15,12 @@ const BASE: [f64; 10] = [
 /// A real report from this binary, with every row's wall times replaced by
 /// `BASE × factor`, so its shape is real and its figures fixed.
 fn report(dir: &Path, factor: f64) -> serde_json::Value {
+    let samples: Vec<f64> = BASE.iter().map(|s| s * factor).collect();
+    with_samples(&real_report(dir), &samples)
+}
+
+/// A tiny real cpu report (sequential and threads).
+fn real_report(dir: &Path) -> serde_json::Value {
     let output = concbench_in(
         dir,
         &[
@@ -35,17 +41,28 @@ fn report(dir: &Path, factor: f64) -> serde_json::Value {
         ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let mut report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let samples: Vec<f64> = BASE.iter().map(|s| s * factor).collect();
-    let mut sorted = samples.clone();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// `report` with every row's wall times replaced by `samples`.
+fn with_samples(report: &serde_json::Value, samples: &[f64]) -> serde_json::Value {
+    let mut report = report.clone();
+    let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+    let n = sorted.len();
+    let median = (sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0;
+    let mean = samples.iter().sum::<f64>() / n as f64;
     for row in report["results"].as_array_mut().unwrap() {
-        row["runs"] = samples.len().into();
+        row["runs"] = n.into();
         row["wall_s"] = serde_json::json!({
-            "median": (sorted[4] + sorted[5]) / 2.0, "mean": mean, "stddev": 0.01 * factor,
-            "min": sorted[0], "max": sorted[9], "samples": samples,
+            "median": median, "mean": mean, "stddev": 0.01 * mean,
+            "min": sorted[0], "max": sorted[n - 1], "samples": samples,
         });
+    }
+    for workload in ["cpu", "io"] {
+        if report["config"][workload].is_object() {
+            report["config"][workload]["runs"] = n.into();
+        }
     }
     report
 }
@@ -147,7 +164,7 @@ fn baselines_and_expectations_gate_a_run() {
         let args: Vec<&str> = job.iter().chain(more).copied().collect();
         concbench_in(dir, &args)
     };
-    let output = run(&["--runs", "3", "--save-baseline", "main"]);
+    let output = run(&["--runs", "4", "--save-baseline", "main"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(dir.join("results/baselines/main.json").is_file());
     let saved: Vec<_> = std::fs::read_dir(dir.join("results"))
@@ -161,7 +178,7 @@ fn baselines_and_expectations_gate_a_run() {
     );
 
     // A comparison with itself-like settings runs and prints its table.
-    let output = run(&["--runs", "3", "--baseline", "main", "--no-save"]);
+    let output = run(&["--runs", "4", "--baseline", "main", "--no-save"]);
     assert!(
         matches!(output.status.code(), Some(0) | Some(3)),
         "{}",
@@ -199,4 +216,155 @@ fn baselines_and_expectations_gate_a_run() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let output = run(&["--no-save", "--baseline", "nosuch"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
+#[test]
+fn too_few_runs_to_ever_fail_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let real = real_report(dir);
+    let three = |factor: f64| -> Vec<f64> { BASE[..3].iter().map(|s| s * factor).collect() };
+    let base = write(dir, "base.json", &with_samples(&real, &three(1.0)));
+    // 43 % slower, but 3 runs a side can never reach p < 0.05.
+    let slower = write(dir, "slower.json", &with_samples(&real, &three(1.43)));
+    let output = concbench_in(dir, &["compare", &base, &slower]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{}{err}", stdout(&output));
+    assert!(
+        err.contains("cpu sequential (1 worker) and cpu threads (2 workers) have")
+            && err.contains("3 runs in the baseline and 3 in the current report")
+            && err.contains("5 or more")
+            && err.contains("4 or more on both sides"),
+        "{err}"
+    );
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+
+    // 5 current runs against the 3 of the baseline can: 2 / C(8, 3) < 0.05.
+    let five: Vec<f64> = BASE[..5].iter().map(|s| s * 1.43).collect();
+    let five = write(dir, "five.json", &with_samples(&real, &five));
+    let output = concbench_in(dir, &["compare", &base, &five]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stdout(&output).contains("SLOWER"), "{}", stdout(&output));
+}
+
+#[test]
+fn every_comparison_ends_with_a_one_line_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let real = real_report(dir);
+    let times = |factor: f64| -> Vec<f64> { BASE.iter().map(|s| s * factor).collect() };
+    let base = write(dir, "base.json", &with_samples(&real, &times(1.0)));
+    let output = concbench_in(dir, &["compare", &base, &base]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_eq!(
+        out.lines().last(),
+        Some("2 unchanged, 0 inconclusive, 0 slower, 0 faster: pass"),
+        "{out}"
+    );
+    let slower = write(dir, "slower.json", &with_samples(&real, &times(1.3)));
+    let output = concbench_in(dir, &["compare", &base, &slower]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_eq!(
+        out.lines().last(),
+        Some("0 unchanged, 0 inconclusive, 2 slower, 0 faster: FAIL"),
+        "{out}"
+    );
+}
+
+#[test]
+fn fail_on_inconclusive_turns_an_inconclusive_row_into_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let real = real_report(dir);
+    let base = write(dir, "base.json", &with_samples(&real, &BASE));
+    // Exactly at the 10 % tolerance: neither within it nor shown beyond it.
+    let edge: Vec<f64> = BASE.iter().map(|s| s * 1.10).collect();
+    let edge = write(dir, "edge.json", &with_samples(&real, &edge));
+    let output = concbench_in(dir, &["compare", &base, &edge]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("0 unchanged, 2 inconclusive, 0 slower, 0 faster: pass"),
+        "{}",
+        stdout(&output)
+    );
+    let output = concbench_in(dir, &["compare", &base, &edge, "--fail-on-inconclusive"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        stdout(&output).contains("0 unchanged, 2 inconclusive, 0 slower, 0 faster: FAIL"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        err.contains("2 inconclusive row(s) with --fail-on-inconclusive"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rows_that_failed_their_checks_are_never_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let real = real_report(dir);
+    let good = write(dir, "good.json", &with_samples(&real, &BASE));
+    let mut wrong = with_samples(&real, &BASE);
+    wrong["results"][1]["verified"] = false.into();
+    let wrong = write(dir, "wrong.json", &wrong);
+    for (base, current, side) in [
+        (&good, &wrong, "current report"),
+        (&wrong, &good, "baseline"),
+    ] {
+        let output = concbench_in(dir, &["compare", base, current]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{}{err}", stdout(&output));
+        assert!(
+            err.contains(&format!(
+                "cpu threads (2 workers) in the {side} is unverified (wrong results)"
+            )),
+            "{err}"
+        );
+        assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    }
+
+    // Every request failed: the run was fast, and worthless.
+    let output = concbench_in(
+        dir,
+        &[
+            "io",
+            "--requests",
+            "2",
+            "--latency",
+            "0",
+            "--body-bytes",
+            "16",
+            "--strategy",
+            "sequential,async",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+            "--no-save",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let io: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let base = write(dir, "io-base.json", &with_samples(&io, &BASE));
+    let fast: Vec<f64> = BASE.iter().map(|s| s * 0.004).collect();
+    let mut failed = with_samples(&io, &fast);
+    let row = &mut failed["results"][1];
+    row["verified"] = false.into();
+    row["io"]["failed"] = 2.into();
+    row["io"]["failures"] = serde_json::json!({ "connect": 2 });
+    let failed = write(dir, "io-failed.json", &failed);
+    let output = concbench_in(dir, &["compare", &base, &failed]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{}{err}", stdout(&output));
+    assert!(
+        err.contains("io async (5 workers) in the current report had 2 failed requests"),
+        "{err}"
+    );
 }

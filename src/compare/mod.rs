@@ -68,8 +68,12 @@
 //!   above the changes they show.
 //!
 //! The rank test is exact for small runs: with 3 runs a side no ordering reaches
-//! p < 0.05, so such a gate can never fail, and says so (inconclusive) instead of
-//! guessing; 5 runs a side is the practical minimum, 10 is better.
+//! p < 0.05, so such a gate could never fail. [`compare`] refuses run counts that
+//! cannot reach the significance level, saying how many would ([`runs`]); 4 runs a
+//! side is the bare minimum at 0.05, 10 is better.
+//!
+//! `--fail-on-inconclusive` makes an inconclusive row fail the gate too, for a CI
+//! that would rather rerun than pass on too little evidence.
 //!
 //! *Unchanged* needs only the interval: a real change of 3 % (significant, but inside
 //! the tolerance) is unchanged for the purpose of a gate.
@@ -77,15 +81,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::bail;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
-use crate::output::format;
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow};
 use crate::significance::{mann_whitney_p, outliers, ratio_ci};
 use crate::strategy::Strategy;
 use crate::workload::Workload;
+
+mod render;
+pub mod runs;
+
+use render::{p_value, signed_percent};
+pub use render::{render, summary};
 
 /// Confidence of `change_ci`.
 pub const CONFIDENCE: f64 = 0.95;
@@ -136,13 +143,16 @@ pub struct Comparison {
     pub regression: bool,
 }
 
-/// What counts as a regression.
+/// What counts as a regression, and what fails the gate.
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds {
     /// The slowdown tolerated, as a fraction: 0.10 = 10 %.
     pub max_regression: f64,
     /// The p-value below which a difference counts as real.
     pub significance: f64,
+    /// An inconclusive row fails the gate too (`--fail-on-inconclusive`): the runs
+    /// could not show the build is *not* slower.
+    pub fail_on_inconclusive: bool,
 }
 
 impl Default for Thresholds {
@@ -150,6 +160,7 @@ impl Default for Thresholds {
         Thresholds {
             max_regression: 0.10,
             significance: 0.05,
+            fail_on_inconclusive: false,
         }
     }
 }
@@ -161,20 +172,31 @@ pub struct Outcome {
     /// One line each: rows present on one side only, different machines, outliers.
     pub warnings: Vec<String>,
     pub regressions: usize,
+    /// Inconclusive rows that fail the gate (only with `fail_on_inconclusive`).
+    pub failed_inconclusive: usize,
+}
+
+impl Outcome {
+    /// No row failed the gate.
+    pub fn passed(&self) -> bool {
+        self.regressions == 0 && self.failed_inconclusive == 0
+    }
 }
 
 type Key = (Workload, Strategy, usize);
 
 /// Compares every (workload, strategy, workers) present in both reports; a row in
-/// only one is a warning. Errors when the workload settings differ, or when the
-/// reports share nothing to compare: a gate that compared nothing must not pass.
-/// Different machines are a warning.
+/// only one is a warning. Errors when the workload settings differ, when the reports
+/// share nothing to compare (a gate that compared nothing must not pass), when a
+/// compared row failed its checks on either side (wrong results or failed requests:
+/// its timings mean nothing), or when a compared row has too few runs for the gate
+/// ever to fail. Different machines are a warning.
 pub fn compare(
     baseline: &Report,
     current: &Report,
     thresholds: Thresholds,
 ) -> anyhow::Result<Outcome> {
-    check_settings(baseline, current)?;
+    check_settings(&baseline.config, &current.config)?;
     let mut warnings = machine_warning(baseline, current)
         .into_iter()
         .collect::<Vec<_>>();
@@ -189,9 +211,11 @@ pub fn compare(
     let current_keys: BTreeSet<Key> = current.results.iter().map(key).collect();
 
     let mut comparisons = Vec::new();
+    let mut pairs = Vec::new();
     for row in &current.results {
         match baseline_rows.get(&key(row)) {
             Some(base) => {
+                pairs.push((*base, row));
                 warnings.extend(outlier_warning("baseline", base));
                 warnings.extend(outlier_warning("current", row));
                 let comparison = compare_rows(base, row, thresholds);
@@ -217,12 +241,115 @@ pub fn compare(
     if comparisons.is_empty() {
         bail!("the reports share no (workload, model, workers) row; nothing to compare");
     }
+    check_rows_passed(&pairs)?;
+    check_run_counts(&pairs, thresholds.significance)?;
     let regressions = comparisons.iter().filter(|c| c.regression).count();
+    let failed_inconclusive = if thresholds.fail_on_inconclusive {
+        comparisons
+            .iter()
+            .filter(|c| c.verdict == Verdict::Inconclusive)
+            .count()
+    } else {
+        0
+    };
     Ok(Outcome {
         comparisons,
         warnings,
         regressions,
+        failed_inconclusive,
     })
+}
+
+/// Why a row's timings cannot be trusted, as the end of a sentence about the row
+/// ("had 3 failed requests"); `None` when it passed its checks. A run in which every
+/// request failed is fast and worthless, so it must never be compared or kept as a
+/// baseline.
+pub fn failed_checks(row: &ResultRow) -> Option<String> {
+    match row.io.as_ref().map_or(0, |io| io.failed) {
+        0 if row.verified => None,
+        0 => Some("is unverified (wrong results)".to_string()),
+        1 => Some("had 1 failed request".to_string()),
+        n => Some(format!("had {n} failed requests")),
+    }
+}
+
+/// Errors naming every compared row, on either side, that failed its checks.
+fn check_rows_passed(pairs: &[(&ResultRow, &ResultRow)]) -> anyhow::Result<()> {
+    let failed: Vec<String> = pairs
+        .iter()
+        .flat_map(|(base, row)| [("baseline", *base), ("current report", *row)])
+        .filter_map(|(side, row)| {
+            failed_checks(row).map(|why| format!("{} in the {side} {why}", label(row)))
+        })
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "refusing to compare runs that failed their checks: {}",
+        failed.join("; ")
+    )
+}
+
+/// `cpu threads (4 workers)`, for lists in one line.
+pub fn label(row: &ResultRow) -> String {
+    let plural = if row.workers == 1 { "" } else { "s" };
+    format!(
+        "{} {} ({} worker{plural})",
+        row.workload.name(),
+        row.strategy.name(),
+        row.workers
+    )
+}
+
+/// Errors when some compared row has too few runs, on either side, for its verdict
+/// ever to be *slower* (see [`runs`]): such a gate would pass whatever happened.
+fn check_run_counts(pairs: &[(&ResultRow, &ResultRow)], significance: f64) -> anyhow::Result<()> {
+    // (baseline runs, current runs) -> the rows with those counts.
+    let mut short: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    for (base, row) in pairs {
+        let counts = (base.wall_s.samples.len(), row.wall_s.samples.len());
+        if !runs::can_reach(counts.1, counts.0, significance) {
+            short.entry(counts).or_default().push(label(row));
+        }
+    }
+    let Some(&(fewest_baseline, current)) = short.keys().min() else {
+        return Ok(());
+    };
+    let groups: Vec<String> = short
+        .iter()
+        .map(|(&(b, c), rows)| {
+            let verb = if rows.len() == 1 { "has" } else { "have" };
+            format!(
+                "{} {verb} {} in the baseline and {c} in the current report",
+                rows.join(" and "),
+                runs::count(b)
+            )
+        })
+        .collect();
+    let needed = runs::needed_against(fewest_baseline, significance);
+    let a_side = runs::needed_a_side(significance);
+    let advice = match needed {
+        Some(n) if a_side.is_some_and(|k| k < n) => format!(
+            "measure {} runs against this baseline, or {} on both sides",
+            runs::or_more(needed),
+            runs::or_more(a_side)
+        ),
+        Some(_) => format!(
+            "measure {} runs against this baseline",
+            runs::or_more(needed)
+        ),
+        None => format!(
+            "no current report can make up for so few baseline runs: measure both with {} runs",
+            runs::or_more(a_side)
+        ),
+    };
+    bail!(
+        "too few runs for the gate to ever fail: {}, and the rank test cannot reach p < {} with so few (its smallest p is {}); {advice}",
+        groups.join("; "),
+        significance,
+        runs::show_p(runs::smallest_p(current, fewest_baseline))
+    )
 }
 
 /// One row against its baseline, by the rule in the module docs.
@@ -267,11 +394,10 @@ fn verdict(change: f64, (low, high): (f64, f64), p_value: f64, thresholds: Thres
     }
 }
 
-/// Errors naming the workload settings that differ. Each field is listed, so a new
-/// setting fails to compile here until someone decides whether it changes what is
-/// measured.
-fn check_settings(baseline: &Report, current: &Report) -> anyhow::Result<()> {
-    let (b, c) = (&baseline.config, &current.config);
+/// Errors naming the workload settings that differ, or when the two share no
+/// workload. Each field is listed, so a new setting fails to compile here until
+/// someone decides whether it changes what is measured.
+pub fn check_settings(b: &ReportConfig, c: &ReportConfig) -> anyhow::Result<()> {
     if let (Some(b), Some(c)) = (&b.cpu, &c.cpu) {
         let CpuSettings {
             runs: _,
@@ -456,78 +582,6 @@ pub fn parse_fraction(text: &str) -> Result<f64, String> {
         ))
     } else {
         Ok(value)
-    }
-}
-
-/// The comparisons as a table: one row per model, change with its interval, p, verdict.
-pub fn render(outcome: &Outcome) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    table.set_header(vec![
-        "model",
-        "workload",
-        "workers",
-        "baseline",
-        "current",
-        "change (95 % CI)",
-        "p",
-        "verdict",
-    ]);
-    for c in &outcome.comparisons {
-        table.add_row(vec![
-            c.strategy.clone(),
-            c.workload.clone(),
-            c.workers.to_string(),
-            format::seconds(c.baseline_median_s),
-            format::seconds(c.current_median_s),
-            change_with_interval(c),
-            p_value(c.p_value),
-            if c.regression {
-                "SLOWER".to_string()
-            } else {
-                c.verdict.name().to_string()
-            },
-        ]);
-    }
-    for column in 2..table.column_count() - 1 {
-        if let Some(column) = table.column_mut(column) {
-            column.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    table.to_string()
-}
-
-/// `+12.3 % (+8.1 … +16.0)`: the change and its interval, in percent; the change
-/// alone when there is no interval.
-fn change_with_interval(c: &Comparison) -> String {
-    let (low, high) = c.change_ci;
-    if !(low.is_finite() && high.is_finite()) {
-        return signed_percent(c.change);
-    }
-    format!(
-        "{} ({:+.1} … {:+.1})",
-        signed_percent(c.change),
-        low * 100.0,
-        high * 100.0
-    )
-}
-
-/// `+12.3 %`, `-4.0 %`, or `-` for NaN.
-fn signed_percent(value: f64) -> String {
-    if value.is_finite() {
-        format!("{:+.1} %", value * 100.0)
-    } else {
-        "-".to_string()
-    }
-}
-
-fn p_value(p: f64) -> String {
-    if p < 0.001 {
-        "<0.001".to_string()
-    } else {
-        format!("{p:.3}")
     }
 }
 

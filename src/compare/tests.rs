@@ -129,21 +129,71 @@ fn a_small_shift_is_not_a_regression() {
 }
 
 #[test]
-fn too_few_runs_are_inconclusive() {
+fn too_few_runs_are_inconclusive_and_refused() {
     let baseline = report(&[(Strategy::Threads, vec![0.10, 0.11, 0.12])]);
     let current = report(&[(Strategy::Threads, vec![0.20, 0.21, 0.22])]);
-    let outcome = compare(&baseline, &current, Thresholds::default()).unwrap();
-    // 3 runs a side cannot reach p < 0.05, however far apart they are.
-    assert_eq!(outcome.comparisons[0].verdict, Verdict::Inconclusive);
-    assert_eq!(outcome.regressions, 0);
-    assert!(
-        outcome.warnings.iter().any(|w| w.contains("looks")),
-        "{:?}",
-        outcome.warnings
+    // 3 runs a side cannot reach p < 0.05, however far apart they are...
+    let c = compare_rows(
+        &baseline.results[0],
+        &current.results[0],
+        Thresholds::default(),
+    );
+    assert_eq!(c.verdict, Verdict::Inconclusive);
+    // ... so a gate on them could never fail, and is refused.
+    let error = compare(&baseline, &current, Thresholds::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "too few runs for the gate to ever fail: cpu threads (4 workers) has 3 runs in the \
+         baseline and 3 in the current report, and the rank test cannot reach p < 0.05 with \
+         so few (its smallest p is 0.100); measure 5 or more runs against this baseline, or \
+         4 or more on both sides"
     );
     let single = report(&[(Strategy::Threads, vec![0.2])]);
-    let outcome = compare(&single, &single, Thresholds::default()).unwrap();
-    assert_eq!(outcome.comparisons[0].verdict, Verdict::Inconclusive);
+    let c = compare_rows(
+        &single.results[0],
+        &single.results[0],
+        Thresholds::default(),
+    );
+    assert_eq!(c.verdict, Verdict::Inconclusive);
+    let error = compare(&single, &single, Thresholds::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with("no current report can make up for so few baseline runs: measure both with 4 or more runs"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_inconclusive_row_fails_only_when_asked() {
+    let baseline = two_models(1.0, 1);
+    // Exactly at the tolerance: neither within it nor shown beyond it.
+    let current = two_models(1.1, 1);
+    let outcome = compare(&baseline, &current, Thresholds::default()).unwrap();
+    assert!(
+        outcome
+            .comparisons
+            .iter()
+            .all(|c| c.verdict == Verdict::Inconclusive)
+    );
+    assert!(outcome.passed());
+    assert_eq!(
+        summary(&outcome),
+        "0 unchanged, 2 inconclusive, 0 slower, 0 faster: pass"
+    );
+    let strict = Thresholds {
+        fail_on_inconclusive: true,
+        ..Thresholds::default()
+    };
+    let outcome = compare(&baseline, &current, strict).unwrap();
+    assert_eq!((outcome.regressions, outcome.failed_inconclusive), (0, 2));
+    assert!(!outcome.passed());
+    assert_eq!(
+        summary(&outcome),
+        "0 unchanged, 2 inconclusive, 0 slower, 0 faster: FAIL"
+    );
 }
 
 #[test]
@@ -274,6 +324,7 @@ fn render_shows_change_interval_and_verdict() {
         ],
         warnings: Vec::new(),
         regressions: 1,
+        failed_inconclusive: 0,
     };
     let expected = "\
 ┌───────────┬──────────┬─────────┬──────────┬─────────┬─────────────────────────┬────────┬──────────────┐
@@ -436,7 +487,7 @@ fn verdict_rule_sweep() {
     ] {
         let thresholds = Thresholds {
             max_regression: max,
-            significance: 0.05,
+            ..Thresholds::default()
         };
         for spike in [0.0, 0.1] {
             for per_run in [0.02, 0.05, 0.10] {

@@ -1,0 +1,487 @@
+//! The gates of a benchmark run through the real binary: `--baseline`,
+//! `--save-baseline` and `--expect`, and what each refuses before anything runs.
+//!
+//! Every run here is tiny (two numbers, a few runs); no assertion depends on how fast
+//! anything ran.
+
+mod common;
+
+use std::path::Path;
+
+use common::{concbench_in, stderr, stdout};
+
+/// The job every test here measures: two models, two workers, two small numbers.
+const JOB: &[&str] = &[
+    "cpu",
+    "--numbers",
+    "1000,2000",
+    "--strategy",
+    "sequential,threads",
+    "--workers",
+    "2",
+    "--warmup",
+    "0",
+];
+
+/// Runs `JOB` followed by `more` in `dir`.
+fn run(dir: &Path, more: &[&str]) -> std::process::Output {
+    let args: Vec<&str> = JOB.iter().chain(more).copied().collect();
+    concbench_in(dir, &args)
+}
+
+/// Saves a baseline `name` of `JOB` with `runs` runs in `dir`.
+fn save_baseline(dir: &Path, name: &str, runs: &str) {
+    let output = run(dir, &["--runs", runs, "--no-save", "--save-baseline", name]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// Nothing was measured: no table, and no report saved under `results/`.
+fn assert_nothing_ran(dir: &Path, output: &std::process::Output) {
+    assert!(stdout(output).is_empty(), "{}", stdout(output));
+    let saved: Vec<_> = std::fs::read_dir(dir.join("results"))
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        saved.iter().all(|name| name == "baselines"),
+        "a report was saved: {saved:?}"
+    );
+}
+
+#[test]
+fn a_baseline_that_can_never_fail_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    save_baseline(dir, "three", "3");
+
+    // 3 runs against 3 can never reach p < 0.05: a usage error, and nothing runs.
+    let output = run(dir, &["--runs", "3", "--baseline", "three"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cpu")
+            && err.contains("3 runs")
+            && err.contains("p < 0.05")
+            && err.contains("--runs 5 or more"),
+        "{err}"
+    );
+    assert_nothing_ran(dir, &output);
+
+    // 5 runs against the same 3 can (2 / C(8, 3) < 0.05): it runs and compares.
+    let output = run(dir, &["--runs", "5", "--no-save", "--baseline", "three"]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("compared with"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A stricter --significance needs more runs, and says how many.
+    save_baseline(dir, "four", "4");
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "4",
+            "--baseline",
+            "four",
+            "--significance",
+            "0.01",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("p < 0.01") && err.contains("--runs 6 or more"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_that_failed_its_checks_is_saved_but_never_as_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A port nobody listens on: every request is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    std::fs::write(dir.join("sites.txt"), format!("{url}\n")).unwrap();
+    let io = [
+        "io",
+        "--sites",
+        "sites.txt",
+        "--repeat",
+        "2",
+        "--strategy",
+        "sequential",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--timeout",
+        "2s",
+        "--save-baseline",
+        "main",
+    ];
+    for allow in [false, true] {
+        let mut args = io.to_vec();
+        if allow {
+            args.push("--allow-failures");
+        }
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(if allow { 0 } else { 1 }),
+            "{err}"
+        );
+        assert!(
+            err.contains("not saved as baseline main: the run failed its checks (io sequential had 2 failed requests)"),
+            "{err}"
+        );
+        assert!(!dir.join("results/baselines/main.json").exists(), "{err}");
+    }
+    // The figures themselves are kept.
+    let reports = std::fs::read_dir(dir.join("results"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("io-"))
+        .count();
+    assert!(reports >= 1, "no io report saved");
+}
+
+#[test]
+fn expectations_on_what_will_not_run_are_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let only_threads = [
+        "cpu",
+        "--numbers",
+        "1000,2000",
+        "--strategy",
+        "threads",
+        "--warmup",
+        "0",
+        "--runs",
+        "1",
+    ];
+    let cases: [(Vec<&str>, &str, &str); 3] = [
+        (
+            JOB.iter()
+                .chain(&["--runs", "1", "--expect", "io.rayon.speedup > 1"])
+                .copied()
+                .collect(),
+            "io.rayon.speedup > 1",
+            "this run has no io job (it runs cpu only)",
+        ),
+        (
+            JOB.iter()
+                .chain(&["--runs", "1", "--expect", "cpu.rayon.speedup > 1"])
+                .copied()
+                .collect(),
+            "cpu.rayon.speedup > 1",
+            "rayon is not among the models run (--strategy sequential,threads)",
+        ),
+        (
+            only_threads
+                .iter()
+                .chain(&["--expect", "cpu.threads.efficiency > 0.5"])
+                .copied()
+                .collect(),
+            "cpu.threads.efficiency > 0.5",
+            "efficiency is measured against sequential, which is not among the models run (--strategy threads)",
+        ),
+    ];
+    for (args, expectation, why) in cases {
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("--expect '{expectation}': {why}")),
+            "{err}"
+        );
+        assert_nothing_ran(dir, &output);
+    }
+    // A median needs no sequential.
+    let args: Vec<&str> = only_threads
+        .iter()
+        .chain(&["--no-save", "--expect", "cpu.threads.median > 0"])
+        .copied()
+        .collect();
+    let output = concbench_in(dir, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn a_baseline_that_does_not_fit_the_run_is_refused_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    save_baseline(dir, "main", "4");
+    let refused = |args: &[&str], why: &str| {
+        let output = concbench_in(dir, args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+        assert_nothing_ran(dir, &output);
+    };
+    let cpu = |numbers: &'static str, strategy: &'static str| -> Vec<&'static str> {
+        vec![
+            "cpu",
+            "--numbers",
+            numbers,
+            "--strategy",
+            strategy,
+            "--workers",
+            "2",
+            "--warmup",
+            "0",
+            "--runs",
+            "4",
+            "--baseline",
+            "main",
+        ]
+    };
+    refused(
+        &cpu("1000,2000", "rayon,processes"),
+        "--baseline main does not fit this run: it shares no (workload, model) with it \
+         (baseline: cpu sequential, threads; this run: cpu rayon, processes)",
+    );
+    refused(
+        &cpu("1000,3000", "sequential,threads"),
+        "--baseline main does not fit this run: the reports were measured with different \
+         cpu settings (numbers differs)",
+    );
+    refused(
+        &[
+            "io",
+            "--requests",
+            "2",
+            "--latency",
+            "0",
+            "--runs",
+            "4",
+            "--baseline",
+            "main",
+        ],
+        "--baseline main does not fit this run: the reports share no workload \
+         (baseline: cpu; current: io)",
+    );
+    // A baseline row that failed its checks cannot judge anything.
+    let path = dir.join("results/baselines/main.json");
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    report["results"][1]["verified"] = false.into();
+    std::fs::write(dir.join("broken.json"), report.to_string()).unwrap();
+    let mut args = cpu("1000,2000", "sequential,threads");
+    args.pop();
+    args.push("broken.json");
+    refused(
+        &args,
+        "cpu threads (2 workers) in the baseline is unverified (wrong results)",
+    );
+}
+
+#[test]
+fn a_baseline_of_the_same_settings_fits_for_io_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let io = [
+        "io",
+        "--requests",
+        "2",
+        "--latency",
+        "0",
+        "--body-bytes",
+        "16",
+        "--strategy",
+        "sequential,async",
+        "--runs",
+        "4",
+        "--warmup",
+        "0",
+        "--no-save",
+    ];
+    let with = |more: &[&'static str]| -> Vec<&str> { io.iter().chain(more).copied().collect() };
+    let output = concbench_in(dir, &with(&["--save-baseline", "io"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = concbench_in(dir, &with(&["--baseline", "io"]));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("compared with"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn where_every_file_went_is_said_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // stderr is a pipe here, not a terminal: the lines must be there all the same.
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--save-baseline",
+            "main",
+            "--export-csv",
+            "out.csv",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("saved results/cpu-") && l.ends_with(".json")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l == "saved baseline main (results/baselines/main.json)"),
+        "{err}"
+    );
+    assert!(err.lines().any(|l| l == "exported csv to out.csv"), "{err}");
+
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--output",
+            "mine.json",
+            "--save-baseline",
+            "main",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.lines().any(|l| l == "saved mine.json"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l == "replaced baseline main (results/baselines/main.json)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn each_expectation_prints_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--no-save",
+            "--expect",
+            "cpu.threads.speedup > 0",
+            "--expect",
+            "cpu.sequential.median >= 0s",
+            "--expect",
+            "cpu.threads.speedup < 0",
+        ],
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    let line = |start: &str| {
+        out.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting {start:?}: {out}"))
+            .to_string()
+    };
+    assert!(line("ok  cpu.threads.speedup ").ends_with(" > 0"), "{out}");
+    assert!(
+        line("ok  cpu.sequential.median ").ends_with(" ≥ 0 s"),
+        "{out}"
+    );
+    assert!(line("FAIL cpu.threads.speedup ").ends_with(" ≥ 0"), "{out}");
+    assert!(
+        err.contains("cpu.threads.speedup < 0 failed: measured"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_expectation_may_compare_two_figures_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A figure equals itself, whatever the timings.
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--no-save",
+            "--expect",
+            "cpu.threads.median <= cpu.threads.median",
+            "--expect",
+            "cpu.sequential.speedup >= cpu.sequential.speedup",
+        ],
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok  cpu.threads.median ")
+                && l.contains(" ≤ cpu.threads.median ")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l == "ok  cpu.sequential.speedup 1.00 ≥ cpu.sequential.speedup 1.00"),
+        "{out}"
+    );
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "1",
+            "--no-save",
+            "--expect",
+            "cpu.threads.speedup > cpu.threads.speedup",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .lines()
+            .any(|l| l.starts_with("FAIL cpu.threads.speedup ") && l.contains(" ≤ ")),
+        "{}",
+        stdout(&output)
+    );
+    // Both sides must be the same kind of figure.
+    let output = run(
+        dir,
+        &["--expect", "cpu.threads.speedup > cpu.threads.median"],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot compare speedup with median"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn expect_help_lists_the_metric_names() {
+    let output = concbench_in(Path::new("."), &["cpu", "--help"]);
+    let help = stdout(&output);
+    let start = help.find("--expect <EXPR>").expect("--expect in the help");
+    let rest = &help[start + 1..];
+    let end = rest.find("\n      --").unwrap_or(rest.len());
+    let entry = &rest[..end];
+    for metric in ["speedup", "efficiency", "median", "rps"] {
+        assert!(entry.contains(metric), "{metric} missing: {entry}");
+    }
+}
