@@ -55,7 +55,11 @@ fn summary(values: impl Iterator<Item = f64>) -> Summary {
 fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
     let m = &model.measurements;
     let walls: Vec<f64> = m.iter().map(|x| x.wall_s).collect();
-    let (low, high) = significance::median_ci(&walls, CONFIDENCE, RESAMPLES, SEED);
+    let interval = stats::median_interval(&walls, CONFIDENCE).unwrap_or(stats::MedianInterval {
+        low: f64::NAN,
+        high: f64::NAN,
+        confidence: 0.0,
+    });
     ResultRow {
         workload,
         strategy: model.spec.strategy,
@@ -71,7 +75,8 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
             .max()
             .unwrap_or(0),
         census: census(model),
-        median_ci95_s: [low, high],
+        median_ci_s: [interval.low, interval.high],
+        median_ci_confidence: interval.confidence,
         speedup: None,
         efficiency: None,
         speedup_ci95: None,
@@ -100,10 +105,25 @@ fn census(model: &ModelRuns) -> Census {
     census
 }
 
-/// Fills in speedup and efficiency against the sequential row, when there is one,
-/// and warns about noisy rows.
+/// A job whose fastest model takes less than this is too short to time reliably:
+/// process start-up and scheduling noise are of its order.
+pub const TOO_SHORT_S: f64 = 0.005;
+
+/// Fills in speedup (and, for cpu, efficiency) against the sequential row when there
+/// is one, and says what makes the figures less trustworthy, once each.
 fn finish(analysis: &mut Analysis) {
+    let mut warnings = Vec::new();
+    let Some(workload) = analysis.rows.first().map(|r| r.workload) else {
+        return;
+    };
+    let name = workload.name();
     for row in &analysis.rows {
+        let label = format!("{name} {} ({} workers)", row.strategy, row.workers);
+        let label = if row.strategy == Strategy::Sequential {
+            format!("{name} sequential")
+        } else {
+            label
+        };
         // Outliers stay flagged in the report whatever their size; a warning is only
         // worth printing when one is far enough off to matter.
         let median = row.wall_s.median;
@@ -112,18 +132,61 @@ fn finish(analysis: &mut Analysis) {
             .iter()
             .filter(|&&i| (row.wall_s.samples[i] / median - 1.0).abs() > NOISY_CV)
             .count();
-        if row.cv > NOISY_CV || far > 0 {
-            analysis.warnings.push(format!(
-                "{} {}: σ/mean {:.0} %, {far} run(s) of {} over {:.0} % off the median \
-                 (kept, flagged in the report); a busy machine? raise --runs",
-                row.workload.name(),
-                row.strategy,
+        if row.cv > NOISY_CV {
+            warnings.push(format!(
+                "{label}: its runs vary by {:.1} % (σ/mean, over {:.0} %): a busy machine? \
+                 more runs narrow the interval of the median",
                 row.cv * 100.0,
+                NOISY_CV * 100.0
+            ));
+        } else if far > 0 {
+            warnings.push(format!(
+                "{label}: {far} of {} runs were over {:.0} % off the median (kept, and \
+                 flagged in the report; the median is robust to them)",
                 row.runs,
                 NOISY_CV * 100.0
             ));
         }
     }
+    let runs = analysis.rows.iter().map(|r| r.runs).min().unwrap_or(0);
+    let needed = stats::runs_for_confidence(CONFIDENCE);
+    if runs < 2 {
+        warnings.push(format!(
+            "{name}: 1 run gives no interval of the median; {needed} runs are needed for \
+             {:.0} % (--runs {needed})",
+            CONFIDENCE * 100.0
+        ));
+    } else if runs < needed {
+        let reached = stats::median_coverage(runs, 1);
+        warnings.push(format!(
+            "{name}: {runs} runs give each median only a {:.0} % interval; {needed} runs \
+             are needed for {:.0} % (--runs {needed})",
+            reached * 100.0,
+            CONFIDENCE * 100.0
+        ));
+    }
+    let fastest = analysis
+        .rows
+        .iter()
+        .map(|r| r.wall_s.median)
+        .fold(f64::INFINITY, f64::min);
+    if fastest < TOO_SHORT_S {
+        let lengthen = match workload {
+            Workload::Cpu => "--count or --start (or --kernel fib)",
+            Workload::Io => "--requests or --latency",
+        };
+        warnings.push(format!(
+            "{name}: the fastest model took {}, too short to time reliably; lengthen the \
+             job with {lengthen}",
+            crate::output::format::seconds(fastest)
+        ));
+    }
+    for warning in warnings {
+        if !analysis.warnings.contains(&warning) {
+            analysis.warnings.push(warning);
+        }
+    }
+
     let Some(baseline) = analysis
         .rows
         .iter()
@@ -135,10 +198,15 @@ fn finish(analysis: &mut Analysis) {
     for row in &mut analysis.rows {
         let speedup = stats::speedup(median, row.wall_s.median);
         row.speedup = Some(speedup);
-        row.efficiency = Some(stats::efficiency(speedup, row.workers));
-        let (low, high) =
-            significance::ratio_ci(&samples, &row.wall_s.samples, CONFIDENCE, RESAMPLES, SEED);
-        row.speedup_ci95 = Some([low, high]);
+        if workload == Workload::Cpu {
+            row.efficiency = Some(stats::efficiency(speedup, row.workers));
+        }
+        // Sequential against itself is 1 by definition, with no interval around it.
+        if row.strategy != Strategy::Sequential {
+            let (low, high) =
+                significance::ratio_ci(&samples, &row.wall_s.samples, CONFIDENCE, RESAMPLES, SEED);
+            row.speedup_ci95 = Some([low, high]);
+        }
     }
 }
 
@@ -214,6 +282,7 @@ pub fn io(urls: &[String], expected: &ExpectedBodies, models: &[ModelRuns]) -> A
         let mut failures: BTreeMap<String, u64> = BTreeMap::new();
         let mut latencies = Vec::new();
         let mut totals = Vec::new();
+        let mut max_in_flight = 0;
         let mut verified = true;
         for (run, measurement) in model.measurements.iter().enumerate() {
             let Outputs::Io(fetches) = &measurement.outputs else {
@@ -252,6 +321,11 @@ pub fn io(urls: &[String], expected: &ExpectedBodies, models: &[ModelRuns]) -> A
                 }
             }
             totals.push(crate::workload::io::total_bytes(fetches));
+            let spans: Vec<(f64, f64)> = fetches
+                .iter()
+                .map(|f| (f.started_s, f.started_s + f.latency_s))
+                .collect();
+            max_in_flight = max_in_flight.max(stats::max_overlap(&spans));
         }
         let failed: u64 = failures.values().sum();
         analysis.failed_requests += failed;
@@ -273,6 +347,7 @@ pub fn io(urls: &[String], expected: &ExpectedBodies, models: &[ModelRuns]) -> A
             },
             failures,
             failed,
+            max_in_flight,
         });
         analysis.rows.push(row);
     }
@@ -567,6 +642,103 @@ mod tests {
         assert_eq!(
             analysis.rows[1].verify_note.as_deref(),
             Some("1 of 2 sites changed between requests (dynamic) and were not compared")
+        );
+    }
+
+    /// Sequential's speedup is 1 by definition: no interval around it. With 3 runs the
+    /// interval of a median is [min, max], and the row says it holds 75 %, not 95 %.
+    #[test]
+    fn intervals_claim_only_the_coverage_they_have() {
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![3],
+        };
+        let analysis = cpu(
+            &job,
+            &[
+                runs(
+                    Strategy::Sequential,
+                    1,
+                    &[2.0, 2.2, 1.8],
+                    Outputs::Cpu(vec![5]),
+                ),
+                runs(
+                    Strategy::Threads,
+                    2,
+                    &[1.0, 1.1, 0.9],
+                    Outputs::Cpu(vec![5]),
+                ),
+            ],
+        );
+        let [seq, threads] = &analysis.rows[..] else {
+            panic!("two rows")
+        };
+        assert_eq!((seq.speedup, seq.speedup_ci95), (Some(1.0), None));
+        assert!(threads.speedup_ci95.is_some());
+        assert_eq!(seq.median_ci_s, [1.8, 2.2]);
+        assert_eq!(seq.median_ci_confidence, 0.75);
+        assert!(
+            analysis.warnings.contains(
+                &"cpu: 3 runs give each median only a 75 % interval; 6 runs are needed for \
+                  95 % (--runs 6)"
+                    .to_string()
+            ),
+            "{:?}",
+            analysis.warnings
+        );
+    }
+
+    /// Efficiency means nothing for I/O; the most requests in flight at once does.
+    #[test]
+    fn io_rows_show_requests_in_flight_not_efficiency() {
+        let at = |start: f64| Fetch {
+            bytes: 10,
+            latency_s: 0.05,
+            started_s: start,
+            digest: Some(0xa),
+            failure: None,
+        };
+        let one_by_one = Outputs::Io(vec![at(0.0), at(0.05), at(0.10)]);
+        let all_at_once = Outputs::Io(vec![at(0.0), at(0.001), at(0.002)]);
+        let analysis = io(
+            &urls(3),
+            &built_in(&[0xa, 0xa, 0xa], 10),
+            &[
+                runs(Strategy::Sequential, 1, &[0.15], one_by_one),
+                runs(Strategy::Async, 4, &[0.052], all_at_once),
+            ],
+        );
+        let [seq, asy] = &analysis.rows[..] else {
+            panic!("two rows")
+        };
+        assert_eq!((seq.efficiency, asy.efficiency), (None, None));
+        assert_eq!(seq.io.as_ref().unwrap().max_in_flight, 1);
+        assert_eq!(asy.io.as_ref().unwrap().max_in_flight, 3);
+    }
+
+    /// Each warning says something its own numbers support, once.
+    #[test]
+    fn warnings_agree_with_their_numbers() {
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![3],
+        };
+        let steady = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.2];
+        let analysis = cpu(
+            &job,
+            &[runs(
+                Strategy::Sequential,
+                1,
+                &steady,
+                Outputs::Cpu(vec![5]),
+            )],
+        );
+        assert_eq!(
+            analysis.warnings,
+            vec![
+                "cpu sequential: 1 of 8 runs were over 10 % off the median (kept, and \
+                 flagged in the report; the median is robust to them)"
+            ]
         );
     }
 }

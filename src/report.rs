@@ -98,11 +98,17 @@ pub struct ResultRow {
     pub census: Census,
     /// Sequential's median / this median; `null` when sequential was not run.
     pub speedup: Option<f64>,
-    /// 95 % bootstrap interval of the wall-time median, seconds.
-    pub median_ci95_s: [f64; 2],
-    /// `speedup / workers`.
+    /// A distribution-free interval of the wall-time median (order statistics),
+    /// seconds: it holds the median with at least 95 % confidence when there are
+    /// runs enough (6), and with `median_ci_confidence` in any case.
+    pub median_ci_s: [f64; 2],
+    /// The confidence `median_ci_s` really has: 0.75 with 3 runs, ≥ 0.95 from 6.
+    pub median_ci_confidence: f64,
+    /// `speedup / workers`, for cpu only: for I/O a worker waits rather than works,
+    /// and the ratio means nothing (see `io.max_in_flight`).
     pub efficiency: Option<f64>,
-    /// 95 % bootstrap interval of the speedup.
+    /// 95 % bootstrap interval of the speedup; `null` for sequential, whose speedup is
+    /// 1 by definition, and when sequential was not run.
     pub speedup_ci95: Option<[f64; 2]>,
     /// Indices into `wall_s.samples` of outlying runs (modified Z-score over 3.5).
     /// Flagged, never removed.
@@ -146,6 +152,10 @@ pub struct IoFigures {
     /// Failed requests over all measured runs, by kind.
     pub failures: BTreeMap<String, u64>,
     pub failed: u64,
+    /// The most requests in flight at once in a run (the largest over runs), from
+    /// each request's start time and latency on the machine's monotonic clock: what
+    /// the model really overlapped, where efficiency would mean nothing.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

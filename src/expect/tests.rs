@@ -22,7 +22,8 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
         largest_process_bytes: 1 << 20,
         census: Default::default(),
         speedup,
-        median_ci95_s: [median * 0.99, median * 1.01],
+        median_ci_s: [median * 0.99, median * 1.01],
+        median_ci_confidence: 0.95,
         efficiency: speedup.map(|s| s / workers as f64),
         speedup_ci95: None,
         outliers: Vec::new(),
@@ -50,6 +51,7 @@ fn report() -> Report {
             },
             failures: BTreeMap::new(),
             failed: 0,
+            max_in_flight: 1,
         }),
         ..row(Workload::Io, Strategy::Async, 0.05, None)
     };

@@ -31,7 +31,8 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         largest_process_bytes: 10 << 20,
         census: Default::default(),
         speedup: None,
-        median_ci95_s: [wall_s.min, wall_s.max],
+        median_ci_s: [wall_s.min, wall_s.max],
+        median_ci_confidence: 0.95,
         efficiency: None,
         speedup_ci95: None,
         outliers: Vec::new(),
@@ -81,6 +82,7 @@ fn report() -> Report {
             },
             failures: BTreeMap::from([("timeout".to_string(), 1)]),
             failed: 1,
+            max_in_flight: 1,
         }),
         ..row(
             Workload::Io,

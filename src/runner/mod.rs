@@ -148,11 +148,13 @@ impl Rounds {
     }
 }
 
-/// Is the median of `walls` known to within ± `precision` of itself, at 95 %?
+/// Is the median of `walls` known to within ± `precision` of itself, at 95 %? (The
+/// distribution-free interval of [`crate::stats::median_interval`].)
 pub fn precise(walls: &[f64], precision: f64) -> bool {
     let median = crate::stats::median(walls);
-    let (low, high) = crate::significance::median_ci(walls, 0.95, 1000, 0x5EED);
-    median > 0.0 && (high - low) / 2.0 <= precision * median
+    crate::stats::median_interval(walls, 0.95).is_some_and(|ci| {
+        ci.confidence >= 0.95 && median > 0.0 && (ci.high - ci.low) / 2.0 <= precision * median
+    })
 }
 
 impl ModelRuns {
@@ -352,9 +354,10 @@ mod tests {
             precision: Some(0.02),
             max_time: None,
         };
-        // Steady models: the minimum is enough.
+        // Steady models: precise as soon as there are runs enough for a 95 % interval
+        // of the median at all (6; 5 runs reach only 94 %).
         let steady = vec![vec![1.0], vec![2.0], vec![3.0]];
-        assert_eq!(rounds_until_precise(steady, adaptive), 5);
+        assert_eq!(rounds_until_precise(steady, adaptive), 6);
         // One model swings by ±20 % for ever: run to the cap.
         let noisy = vec![vec![1.0], vec![0.8, 1.2], vec![3.0]];
         assert_eq!(rounds_until_precise(noisy.clone(), adaptive), 60);
