@@ -14,7 +14,8 @@ use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
 use crate::export::{Destination, ExportManager};
 use crate::machine::Machine;
-use crate::output::{progress, table};
+use crate::output::table::{self, TableOptions};
+use crate::output::{progress, verdict};
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
 use crate::runner::{self, Executor};
 use crate::strategy::Strategy;
@@ -53,7 +54,17 @@ pub fn run(
         if let Some(settings) = &mut report_config.cpu {
             settings.runs = measured_rounds(&models);
         }
-        sections.push((Workload::Cpu, analysis::cpu(&cpu.job, &models)));
+        let mut analysis = analysis::cpu(&cpu.job, &models);
+        let most = cpu.workers.iter().copied().max().unwrap_or(1);
+        let cores = machine.usable_parallelism;
+        let parallel = config.strategies.iter().any(|&s| s != Strategy::Sequential);
+        if parallel && most > cores {
+            analysis.warnings.push(format!(
+                "cpu: {most} workers on {cores} usable cores: the parallel models are \
+                 oversubscribed, and no speedup can pass {cores}×"
+            ));
+        }
+        sections.push((Workload::Cpu, analysis));
     }
 
     if let Some(io) = &config.io {
@@ -93,16 +104,34 @@ pub fn run(
                 writeln!(human)?;
             }
             Format::Table => {
-                for (workload, analysis) in &sections {
+                let options = TableOptions::for_stdout(config.style, config.wide);
+                for (index, (workload, analysis)) in sections.iter().enumerate() {
+                    if index > 0 {
+                        writeln!(human)?;
+                    }
                     writeln!(human, "{}", title(workload, &report.config))?;
-                    writeln!(human, "{}", table::render(*workload, &analysis.rows))?;
+                    writeln!(
+                        human,
+                        "{}",
+                        table::render(*workload, &analysis.rows, &options)
+                    )?;
+                    for line in verdict::lines(&analysis.rows) {
+                        writeln!(human, "{line}")?;
+                    }
+                    human.flush()?;
+                    // Beside the table they belong to.
+                    for warning in &analysis.warnings {
+                        eprintln!("warning: {warning}");
+                    }
                 }
             }
         }
         human.flush()?;
     }
-    for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
-        eprintln!("warning: {warning}");
+    if config.format == Format::Json {
+        for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
+            eprintln!("warning: {warning}");
+        }
     }
     exports.write_all(&report, out)?;
     for (format, destination) in &config.save.exports {

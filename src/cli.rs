@@ -148,6 +148,14 @@ pub struct EngineArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Show every column of the table, not only those that fit 100 columns.
+    #[arg(long)]
+    pub wide: bool,
+
+    /// Table borders [default: full, or ascii when the locale is not UTF-8].
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub style: Option<crate::output::table::Style>,
+
     #[command(flatten)]
     pub save: SaveArgs,
 

@@ -52,6 +52,9 @@ pub struct BenchConfig {
     /// ([`run_timeout`]).
     pub run_timeout: Option<std::time::Duration>,
     pub format: Format,
+    /// `--wide` and `--style`: how the tables are drawn.
+    pub wide: bool,
+    pub style: Option<crate::output::table::Style>,
     pub cpu: Option<CpuPlan>,
     pub io: Option<IoPlan>,
     pub save: SaveConfig,
@@ -217,6 +220,8 @@ pub fn bench(
         stop,
         run_timeout: engine.run_timeout,
         format: engine.format,
+        wide: engine.wide,
+        style: engine.style,
         cpu,
         io,
         save: save(&engine.save)?,

@@ -283,7 +283,8 @@ fn compare_reports(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let outcome = compare::compare(baseline, current, thresholds)?;
-    writeln!(out, "{}", compare::render(&outcome))?;
+    let options = crate::output::table::TableOptions::for_stdout(None, false);
+    writeln!(out, "{}", compare::render(&outcome, &options))?;
     writeln!(out, "{}", compare::summary(&outcome))?;
     out.flush()?;
     for warning in &outcome.warnings {

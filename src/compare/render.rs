@@ -1,17 +1,14 @@
 //! The comparison as people read it: a table of rows and a one-line verdict.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 
 use super::{Comparison, Outcome, Verdict};
 use crate::output::format;
+use crate::output::table::{TableOptions, finish, new_table};
 
 /// The comparisons as a table: one row per model, change with its interval, p, verdict.
-pub fn render(outcome: &Outcome) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
+pub fn render(outcome: &Outcome, options: &TableOptions) -> String {
+    let mut table = new_table(options);
     table.set_header(vec![
         "model",
         "workload",
@@ -43,7 +40,7 @@ pub fn render(outcome: &Outcome) -> String {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    table.to_string()
+    finish(&mut table, options)
 }
 
 /// `+12.3 % (+8.1 … +16.0)`: the change and its interval, in percent; the change

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::machine::Machine;
+use crate::output::table::{Style, TableOptions};
 use crate::report::SCHEMA_VERSION;
 use crate::significance::SplitMix64;
 use crate::stats::Summary;
@@ -327,16 +328,20 @@ fn render_shows_change_interval_and_verdict() {
         regressions: 1,
         failed_inconclusive: 0,
     };
+    let options = TableOptions::plain(Style::Basic, false);
+    let text = render(&outcome, &options);
     let expected = "\
-┌───────────┬──────────┬─────────┬──────────┬─────────┬─────────────────────────┬────────┬──────────────┐
-│ model     ┆ workload ┆ workers ┆ baseline ┆ current ┆        change (95 % CI) ┆      p ┆ verdict      │
-╞═══════════╪══════════╪═════════╪══════════╪═════════╪═════════════════════════╪════════╪══════════════╡
-│ threads   ┆ cpu      ┆       4 ┆   100 ms ┆  125 ms ┆ +25.0 % (+20.0 … +30.0) ┆ <0.001 ┆ SLOWER       │
-│ rayon     ┆ cpu      ┆       4 ┆   100 ms ┆ 50.0 ms ┆ -50.0 % (-55.0 … -45.0) ┆  0.002 ┆ faster       │
-│ async     ┆ cpu      ┆       4 ┆   100 ms ┆  101 ms ┆    +1.0 % (-2.0 … +4.0) ┆  0.600 ┆ unchanged    │
-│ processes ┆ cpu      ┆       4 ┆   100 ms ┆  112 ms ┆                 +12.0 % ┆  1.000 ┆ inconclusive │
-└───────────┴──────────┴─────────┴──────────┴─────────┴─────────────────────────┴────────┴──────────────┘";
-    assert_eq!(render(&outcome), expected);
+──────────────────────────────────────────────────────────────────────────────────────────────
+model      workload  workers  baseline  current         change (95 % CI)       p  verdict
+──────────────────────────────────────────────────────────────────────────────────────────────
+threads    cpu             4    100 ms   125 ms  +25.0 % (+20.0 … +30.0)  <0.001  SLOWER
+rayon      cpu             4    100 ms  50.0 ms  -50.0 % (-55.0 … -45.0)   0.002  faster
+async      cpu             4    100 ms   101 ms     +1.0 % (-2.0 … +4.0)   0.600  unchanged
+processes  cpu             4    100 ms   112 ms                  +12.0 %   1.000  inconclusive
+──────────────────────────────────────────────────────────────────────────────────────────────";
+    assert_eq!(text, expected);
+    // The default compare table fits a 100-column terminal.
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
 }
 
 // --- The verdict rule on simulated runs (see the module docs). ---

@@ -17,6 +17,16 @@ pub fn seconds(value: f64) -> String {
     format!("{} {unit}", three_digits(scaled))
 }
 
+/// Two durations, the unit said once when they share it: `50.5/51.4 ms`, or
+/// `55.6 ms/10.0 s`.
+pub fn seconds_pair(a: f64, b: f64) -> String {
+    let (first, second) = (seconds(a), seconds(b));
+    match (first.split_once(' '), second.split_once(' ')) {
+        (Some((x, unit_a)), Some((y, unit_b))) if unit_a == unit_b => format!("{x}/{y} {unit_a}"),
+        _ => format!("{first}/{second}"),
+    }
+}
+
 /// A value in the unit of another, so `mean ± σ` reads in one unit: `1.02 ± 0.03 s`.
 pub fn mean_pm(mean: f64, stddev: f64) -> String {
     let text = seconds(mean);

@@ -1,9 +1,11 @@
 //! What a person sees: the timing tables, the progress bar, number formatting.
 //!
 //! - [`format`]: seconds, bytes and ratios as short strings.
-//! - [`table`]: the comfy-table for each workload.
+//! - [`table`]: the comfy-table for each workload, and its style options.
+//! - [`verdict`]: the lines under each table that say which model won, by how much.
 //! - [`progress`]: the indicatif bar on stderr, only on a terminal.
 
 pub mod format;
 pub mod progress;
 pub mod table;
+pub mod verdict;

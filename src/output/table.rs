@@ -1,85 +1,273 @@
 //! The timing tables, one per workload, rendered with comfy-table.
 //!
-//! Columns are the report's figures in human units; what each means is in the
-//! README, *Reading the table*.
+//! The default table answers "which model, by how much, at what cost" and fits a
+//! 100-column terminal: model, workers, median with its interval, speedup, CPU time,
+//! memory, verified — and for io req/s, p50 / p99 and failures. `--wide` adds every
+//! other figure of the report. What each column means is in the README, *Reading the
+//! table*.
+//!
+//! How it looks is [`TableOptions`]: the border style (`--style`, ASCII when the
+//! locale is not UTF-8), color (the fastest model green, a parallel model slower than
+//! sequential red; never with `NO_COLOR` or when stdout is not a terminal), and the
+//! terminal's width (a table wider than the terminal is arranged to fit it).
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use std::io::IsTerminal;
+
+use comfy_table::presets::{ASCII_FULL_CONDENSED, ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, LineStyle, Table, TableStyle};
 
 use super::format;
 use crate::report::ResultRow;
+use crate::strategy::Strategy;
 use crate::workload::Workload;
 
-/// The table for one workload's rows.
-pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
+/// The border style of a table (`--style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Style {
+    /// Box-drawing borders around every cell.
+    Full,
+    /// Rules above, under the header and below; columns two spaces apart (the
+    /// default: the lightest that stays readable, and the one that fits 100 columns).
+    Basic,
+    /// Plain ASCII borders and symbols, for terminals that are not UTF-8.
+    Ascii,
+    /// A GitHub-flavoured Markdown table.
+    Markdown,
+}
+
+/// How tables are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableOptions {
+    /// Every column (`--wide`), not only those that fit 100 columns.
+    pub wide: bool,
+    pub style: Style,
+    /// Color the fastest and the slower-than-sequential rows.
+    pub color: bool,
+    /// The terminal's width, when stdout is one: a wider table is arranged to fit.
+    pub width: Option<u16>,
+}
+
+impl TableOptions {
+    /// For plain text: no color, no terminal.
+    pub fn plain(style: Style, wide: bool) -> TableOptions {
+        TableOptions {
+            wide,
+            style,
+            color: false,
+            width: None,
+        }
+    }
+
+    /// For stdout: `style` (or ASCII when the locale is not UTF-8 and no style was
+    /// asked for), color only on a terminal and without `NO_COLOR`.
+    pub fn for_stdout(style: Option<Style>, wide: bool) -> TableOptions {
+        let terminal = std::io::stdout().is_terminal();
+        let style = style.unwrap_or(if utf8_locale() {
+            Style::Basic
+        } else {
+            Style::Ascii
+        });
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        TableOptions {
+            wide,
+            style,
+            color: terminal && !no_color && style != Style::Markdown,
+            width: if terminal { terminal_width() } else { None },
+        }
+    }
+}
+
+/// True when the locale's character set is UTF-8 (`LC_ALL`, then `LC_CTYPE`, then
+/// `LANG`, the first one set).
+pub fn utf8_locale() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .is_some_and(|locale| {
+            let locale = locale.to_ascii_lowercase();
+            locale.contains("utf-8") || locale.contains("utf8")
+        })
+}
+
+/// The width of the terminal on stdout, if it is one.
+fn terminal_width() -> Option<u16> {
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills a winsize, which `size` is.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(size.ws_col)
+}
+
+/// [`Style::Basic`]: horizontal rules only; cells end in one space of padding and are
+/// separated by one more, so columns stand two spaces apart (see [`finish`]).
+const BASIC: TableStyle = TableStyle::new()
+    .top_border(LineStyle::none().fill('─').junction('─'))
+    .header_lines(comfy_table::ContentLineStyle::none().junction(' '))
+    .header_separator(LineStyle::none().fill('─').junction('─'))
+    .content_lines(comfy_table::ContentLineStyle::none().junction(' '))
+    .bottom_border(LineStyle::none().fill('─').junction('─'));
+
+/// A new table in `options`' style and width.
+pub fn new_table(options: &TableOptions) -> Table {
     let mut table = Table::new();
+    table.load_style(match options.style {
+        Style::Full => UTF8_FULL_CONDENSED,
+        Style::Basic => BASIC,
+        Style::Ascii => ASCII_FULL_CONDENSED,
+        Style::Markdown => ASCII_MARKDOWN,
+    });
+    match options.width {
+        Some(width) => {
+            table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(width);
+        }
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    if options.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
     table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    let mut header = vec![
-        "model",
-        "workers",
-        "median",
-        "mean ± σ",
-        "min … max",
-        "speedup",
-        "efficiency",
-        "setup",
-        "CPU time",
-        "memory",
-    ];
+}
+
+/// The rendered table, its symbols made ASCII for the ASCII style. Without borders
+/// the outermost padding is dropped: nothing needs the space.
+pub fn finish(table: &mut Table, options: &TableOptions) -> String {
+    if options.style == Style::Basic {
+        let last = table.column_count().saturating_sub(1);
+        for index in 0..=last {
+            if let Some(column) = table.column_mut(index) {
+                column.set_padding((0, if index == last { 0 } else { 1 }));
+            }
+        }
+    }
+    let text = table.to_string();
+    match options.style {
+        Style::Ascii => ascii(&text),
+        // No right border: a left-aligned last column need not be padded.
+        Style::Basic => text
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => text,
+    }
+}
+
+/// `µ`, `×`, `±`, `…`, `σ`, `≥` in ASCII.
+pub fn ascii(text: &str) -> String {
+    text.replace('µ', "u")
+        .replace('×', "x")
+        .replace('±', "+-")
+        .replace('…', "..")
+        .replace('–', "-")
+        .replace('σ', "sd")
+        .replace('≥', ">=")
+        .replace('≤', "<=")
+}
+
+/// The table for one workload's rows.
+pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) -> String {
+    let mut table = new_table(options);
+    let mut header = vec!["model", "workers", "median", "speedup"];
+    if options.wide {
+        header.extend(["mean ± σ", "min … max", "speedup 95 % CI"]);
+        header.push(match workload {
+            Workload::Cpu => "efficiency",
+            Workload::Io => "in flight",
+        });
+        header.push("setup");
+    }
+    header.extend(["CPU", "memory"]);
+    if options.wide {
+        header.extend(["largest process", "procs × threads"]);
+    }
     if workload == Workload::Io {
-        header.extend(["req/s", "latency p50 / p90 / p99 / max", "failures"]);
+        header.push("req/s");
+        header.push(if options.wide {
+            "latency p50 / p90 / p99 / max"
+        } else {
+            "p50 / p99"
+        });
+        header.push(if options.wide { "failures" } else { "failed" });
     }
     header.push("verified");
     table.set_header(header);
-    for row in rows {
+    let fastest = fastest(rows);
+    for (index, row) in rows.iter().enumerate() {
+        let color = options
+            .color
+            .then(|| row_color(row, Some(index) == fastest));
         let mut cells = vec![
             row.strategy.name().to_string(),
             row.workers.to_string(),
-            format::seconds(row.wall_s.median),
-            format::mean_pm(row.wall_s.mean, row.wall_s.stddev),
-            format!(
+            median_with_interval(row),
+            format::ratio(row.speedup),
+        ];
+        if options.wide {
+            cells.push(format::mean_pm(row.wall_s.mean, row.wall_s.stddev));
+            cells.push(format!(
                 "{} … {}",
                 format::seconds(row.wall_s.min),
                 format::seconds(row.wall_s.max)
-            ),
-            format::ratio(row.speedup),
-            format::percent(row.efficiency),
+            ));
+            cells.push(match row.speedup_ci95 {
+                Some([low, high]) => format!("{low:.2}–{high:.2}×"),
+                None => "-".to_string(),
+            });
+            cells.push(match &row.io {
+                Some(io) => io.max_in_flight.to_string(),
+                None => format::percent(row.efficiency),
+            });
             // Sequential has no set-up at all: a dash, not a measured zero.
-            if row.setup_s.max == 0.0 {
+            cells.push(if row.setup_s.max == 0.0 {
                 "-".to_string()
             } else {
                 format::seconds(row.setup_s.median)
-            },
-            format::seconds(row.cpu_s.median),
-            format::bytes(row.memory_bytes),
-        ];
+            });
+        }
+        cells.push(format::seconds(row.cpu_s.median));
+        cells.push(format::bytes(row.memory_bytes));
+        if options.wide {
+            cells.push(format::bytes(row.largest_process_bytes));
+            cells.push(census(row));
+        }
         if let Some(io) = &row.io {
             let l = &io.latency_s;
             cells.push(format!("{:.0}", io.requests_per_s));
-            cells.push(format!(
-                "{} / {} / {} / {}",
-                format::seconds(l.p50),
-                format::seconds(l.p90),
-                format::seconds(l.p99),
-                format::seconds(l.max)
-            ));
-            cells.push(if io.failed == 0 {
-                "0".to_string()
+            cells.push(if options.wide {
+                format!(
+                    "{} / {} / {} / {}",
+                    format::seconds(l.p50),
+                    format::seconds(l.p90),
+                    format::seconds(l.p99),
+                    format::seconds(l.max)
+                )
             } else {
-                io.failures
-                    .iter()
-                    .map(|(k, n)| format!("{n} {k}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                format::seconds_pair(l.p50, l.p99)
+            });
+            cells.push(if options.wide {
+                failures(io)
+            } else {
+                io.failed.to_string()
             });
         }
-        cells.push(if row.verified {
-            "yes".into()
-        } else {
-            "NO".into()
-        });
+        cells.push(verified(row));
+        let cells: Vec<Cell> = cells
+            .into_iter()
+            .map(|text| match color.flatten() {
+                Some(color) => Cell::new(text).fg(color),
+                None => Cell::new(text),
+            })
+            .collect();
         table.add_row(cells);
     }
     for column in 1..table.column_count() {
@@ -87,82 +275,99 @@ pub fn render(workload: Workload, rows: &[ResultRow]) -> String {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    table.to_string()
+    let mut text = finish(&mut table, options);
+    // The default table counts failures; which kinds they were goes under it.
+    let failed: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row.io.as_ref().map(|io| (row, io)))
+        .filter(|(_, io)| io.failed > 0)
+        .map(|(row, io)| {
+            format!(
+                "{} ({} workers): {}",
+                row.strategy,
+                row.workers,
+                failures(io)
+            )
+        })
+        .collect();
+    if !options.wide && !failed.is_empty() {
+        text.push_str(&format!("\nfailed requests: {}", failed.join("; ")));
+    }
+    text
+}
+
+/// `2 connect, 6 timeout`, or `0`.
+fn failures(io: &crate::report::IoFigures) -> String {
+    if io.failed == 0 {
+        return "0".to_string();
+    }
+    io.failures
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `27.2 ms ±1.2 %`: the median and the larger half of its interval, relative; the
+/// interval's confidence after it when it is below 95 % (too few runs).
+fn median_with_interval(row: &ResultRow) -> String {
+    let median = row.wall_s.median;
+    let [low, high] = row.median_ci_s;
+    let half = (median - low).max(high - median);
+    let mut text = format::seconds(median);
+    if median > 0.0 && half.is_finite() && row.runs > 1 {
+        let relative = half / median * 100.0;
+        if relative < 1.0 {
+            text.push_str(&format!(" ±{relative:.1}%"));
+        } else {
+            text.push_str(&format!(" ±{relative:.0}%"));
+        }
+        if row.median_ci_confidence < 0.95 {
+            text.push_str(&format!(" ({:.0}% CI)", row.median_ci_confidence * 100.0));
+        }
+    }
+    text
+}
+
+/// `1 × 3`, or `3 × 1` for three single-threaded processes; `1+6 × 1` for a run
+/// process and six workers of one thread each.
+fn census(row: &ResultRow) -> String {
+    let threads = &row.census.threads;
+    match threads.split_first() {
+        None => "-".to_string(),
+        Some((run, [])) => format!("1 × {run}"),
+        Some((run, workers)) => {
+            let most = workers.iter().max().copied().unwrap_or(0);
+            format!("1+{} × {run}/{most}", workers.len())
+        }
+    }
+}
+
+fn verified(row: &ResultRow) -> String {
+    match (row.verified, &row.verify_note) {
+        (false, _) => "NO".to_string(),
+        (true, Some(_)) => "yes*".to_string(),
+        (true, None) => "yes".to_string(),
+    }
+}
+
+/// The row with the lowest median, if any.
+pub fn fastest(rows: &[ResultRow]) -> Option<usize> {
+    (0..rows.len()).min_by(|&a, &b| rows[a].wall_s.median.total_cmp(&rows[b].wall_s.median))
+}
+
+/// Green for the fastest row; red for a parallel model slower than sequential, or a
+/// row that failed its checks.
+fn row_color(row: &ResultRow, fastest: bool) -> Option<Color> {
+    let slower = row.strategy != Strategy::Sequential && row.speedup.is_some_and(|s| s < 1.0);
+    if !row.verified || slower {
+        Some(Color::Red)
+    } else if fastest {
+        Some(Color::Green)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis;
-    use crate::runner::ModelRuns;
-    use crate::strategy::Strategy;
-    use crate::workload::cpu::Kernel;
-    use crate::workload::io::{FailureKind, Fetch};
-    use crate::workload::{CpuJob, Outputs};
-
-    fn model(strategy: Strategy, walls: &[f64], outputs: Outputs) -> ModelRuns {
-        ModelRuns::fixture(strategy, 2, walls, outputs)
-    }
-
-    #[test]
-    fn cpu_table_snapshot() {
-        let job = CpuJob {
-            kernel: Kernel::Squares,
-            numbers: vec![3, 4],
-        };
-        let right = Outputs::Cpu(vec![5, 14]);
-        let rows = analysis::cpu(
-            &job,
-            &[
-                model(Strategy::Sequential, &[0.080, 0.078, 0.082], right.clone()),
-                model(
-                    Strategy::Processes,
-                    &[0.045, 0.040, 0.050],
-                    Outputs::Cpu(vec![5, 15]),
-                ),
-            ],
-        )
-        .rows;
-        let expected = "\
-┌────────────┬─────────┬─────────┬────────────────┬───────────────────┬─────────┬────────────┬─────────┬──────────┬──────────┬──────────┐
-│ model      ┆ workers ┆  median ┆       mean ± σ ┆         min … max ┆ speedup ┆ efficiency ┆   setup ┆ CPU time ┆   memory ┆ verified │
-╞════════════╪═════════╪═════════╪════════════════╪═══════════════════╪═════════╪════════════╪═════════╪══════════╪══════════╪══════════╡
-│ sequential ┆       1 ┆ 80.0 ms ┆ 80.0 ± 2.00 ms ┆ 78.0 ms … 82.0 ms ┆   1.00× ┆      100 % ┆       - ┆  80.0 ms ┆ 5.00 MiB ┆      yes │
-│ processes  ┆       2 ┆ 45.0 ms ┆ 45.0 ± 5.00 ms ┆ 40.0 ms … 50.0 ms ┆   1.78× ┆       89 % ┆ 2.50 ms ┆  80.0 ms ┆ 5.00 MiB ┆       NO │
-└────────────┴─────────┴─────────┴────────────────┴───────────────────┴─────────┴────────────┴─────────┴──────────┴──────────┴──────────┘";
-        assert_eq!(render(Workload::Cpu, &rows), expected);
-    }
-
-    #[test]
-    fn io_table_shows_failures_by_kind() {
-        let fetch = |failure: Option<FailureKind>| Fetch {
-            bytes: 100,
-            latency_s: 0.05,
-            started_s: 0.0,
-            digest: failure.is_none().then_some(7),
-            failure,
-        };
-        let outputs = Outputs::Io(vec![fetch(None), fetch(Some(FailureKind::Timeout))]);
-        let urls = [
-            "http://127.0.0.1:1/0".to_string(),
-            "http://127.0.0.1:1/1".into(),
-        ];
-        let rows = analysis::io(
-            &urls,
-            &analysis::ExpectedBodies::Exactly {
-                digests: vec![7, 7],
-                body_bytes: 100,
-            },
-            &[model(Strategy::Async, &[0.1], outputs)],
-        )
-        .rows;
-        let table = render(Workload::Io, &rows);
-        let line = table.lines().find(|l| l.contains("async")).unwrap();
-        assert!(line.contains("1 timeout"), "{line}");
-        assert!(
-            line.contains("50.0 ms / 50.0 ms / 50.0 ms / 50.0 ms"),
-            "{line}"
-        );
-        assert!(line.trim_end_matches(['│', ' ']).ends_with("NO"), "{line}");
-    }
-}
+mod tests;
