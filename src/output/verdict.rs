@@ -16,7 +16,7 @@ use crate::strategy::Strategy;
 
 /// Resamples of the bootstrap interval of a ratio, and its fixed seed.
 const RESAMPLES: usize = 2000;
-const SEED: u64 = 0x5EED_0F_7E4D_1C75;
+const SEED: u64 = 0x5EED_0F7E_4D1C_7500;
 
 /// The verdict lines for one workload's rows; none for fewer than two rows.
 pub fn lines(rows: &[ResultRow]) -> Vec<String> {
