@@ -117,12 +117,14 @@ fn finish(analysis: &mut Analysis) {
         return;
     };
     let name = workload.name();
+    // Noisy rows and far outliers: one line each for the whole table.
+    let mut noisy: Vec<(String, f64)> = Vec::new();
+    let mut outlying: Vec<String> = Vec::new();
     for row in &analysis.rows {
-        let label = format!("{name} {} ({} workers)", row.strategy, row.workers);
         let label = if row.strategy == Strategy::Sequential {
-            format!("{name} sequential")
+            "sequential".to_string()
         } else {
-            label
+            format!("{} ×{}", row.strategy, row.workers)
         };
         // Outliers stay flagged in the report whatever their size; a warning is only
         // worth printing when one is far enough off to matter.
@@ -133,20 +135,34 @@ fn finish(analysis: &mut Analysis) {
             .filter(|&&i| (row.wall_s.samples[i] / median - 1.0).abs() > NOISY_CV)
             .count();
         if row.cv > NOISY_CV {
-            warnings.push(format!(
-                "{label}: its runs vary by {:.1} % (σ/mean, over {:.0} %): a busy machine? \
-                 more runs narrow the interval of the median",
-                row.cv * 100.0,
-                NOISY_CV * 100.0
-            ));
+            noisy.push((label, row.cv));
         } else if far > 0 {
-            warnings.push(format!(
-                "{label}: {far} of {} runs were over {:.0} % off the median (kept, and \
-                 flagged in the report; the median is robust to them)",
-                row.runs,
-                NOISY_CV * 100.0
-            ));
+            outlying.push(format!("{label} {far} of {}", row.runs));
         }
+    }
+    if !noisy.is_empty() {
+        let low = noisy.iter().map(|n| n.1).fold(f64::INFINITY, f64::min);
+        let high = noisy.iter().map(|n| n.1).fold(0.0, f64::max);
+        let spread = if (high - low) * 100.0 < 0.05 {
+            format!("{:.1} %", high * 100.0)
+        } else {
+            format!("{:.1}–{:.1} %", low * 100.0, high * 100.0)
+        };
+        let names: Vec<&str> = noisy.iter().map(|n| n.0.as_str()).collect();
+        warnings.push(format!(
+            "{name}: runs vary by {spread} (σ/mean, over {:.0} %) for {}: a busy machine? \
+             the intervals of the medians show how much it matters",
+            NOISY_CV * 100.0,
+            names.join(", ")
+        ));
+    }
+    if !outlying.is_empty() {
+        warnings.push(format!(
+            "{name}: runs over {:.0} % off their median: {} (kept, and flagged in the \
+             report; the median is robust to them)",
+            NOISY_CV * 100.0,
+            outlying.join(", ")
+        ));
     }
     let runs = analysis.rows.iter().map(|r| r.runs).min().unwrap_or(0);
     let needed = stats::runs_for_confidence(CONFIDENCE);
@@ -736,8 +752,8 @@ mod tests {
         assert_eq!(
             analysis.warnings,
             vec![
-                "cpu sequential: 1 of 8 runs were over 10 % off the median (kept, and \
-                 flagged in the report; the median is robust to them)"
+                "cpu: runs over 10 % off their median: sequential 1 of 8 (kept, and flagged \
+                 in the report; the median is robust to them)"
             ]
         );
     }
