@@ -25,6 +25,7 @@
 //! - [`server`] — the embedded HTTP target.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
+//! - [`plot`] — SVG charts of a report (bars, worker sweeps) and of a comparison.
 
 pub mod analysis;
 pub mod app;
@@ -39,6 +40,7 @@ pub mod export;
 pub mod gate;
 pub mod machine;
 pub mod output;
+pub mod plot;
 pub mod report;
 pub mod results;
 pub mod runner;
