@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::frame::{Frame, MARGIN, X_LABEL_AREA};
 use super::scale::{Axis, LOG_SPREAD, Scale, row_at, row_pos, ticks_125, time_unit};
 use super::style::{self, INK};
-use super::{INTERVAL_NAME, median_interval};
+use super::{interval_name, median_interval};
 use crate::output::format;
 use crate::report::ResultRow;
 use crate::strategy::Strategy;
@@ -56,13 +56,13 @@ where
 {
     let max_s = rows
         .iter()
-        .map(|r| median_interval(r).1.max(r.wall_s.median))
+        .map(|r| median_interval(r).hi.max(r.wall_s.median))
         .fold(0.0, f64::max);
     let (factor, unit) = time_unit(max_s);
     let bars: Vec<Bar> = rows
         .iter()
         .map(|r| {
-            let (lo, hi) = median_interval(r);
+            let interval = median_interval(r);
             let mut label = format::seconds(r.wall_s.median);
             if let Some(speedup) = r.speedup.filter(|_| r.strategy != Strategy::Sequential) {
                 label.push_str(&format!(" · {}", times(speedup)));
@@ -71,8 +71,8 @@ where
                 strategy: r.strategy,
                 workers: r.workers,
                 median: r.wall_s.median * factor,
-                lo: lo.min(r.wall_s.median) * factor,
-                hi: hi.max(r.wall_s.median) * factor,
+                lo: interval.lo.min(r.wall_s.median) * factor,
+                hi: interval.hi.max(r.wall_s.median) * factor,
                 label,
             }
         })
@@ -102,7 +102,10 @@ where
         caption: title(workload, &bars),
         x: &axis,
         y: &Axis::rows(n),
-        x_desc: format!("median wall time, {unit}{scale_note} (whisker: {INTERVAL_NAME})"),
+        x_desc: format!(
+            "median wall time, {unit}{scale_note} (whisker: {})",
+            interval_name(rows)
+        ),
         y_desc: "model".to_string(),
         y_label_area: Y_LABEL_AREA,
         x_label: None,

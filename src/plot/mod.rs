@@ -1,21 +1,24 @@
 //! SVG charts of a report or a comparison: the answer at a glance.
 //!
 //! - [`report_svg`] — one report. Per workload: bars of the median wall time with its
-//!   interval when every model ran at one worker count ([`bars`]); when some model ran
+//!   interval when every model ran at one worker count (`bars.rs`); when some model ran
 //!   at several, the sweep pair: speedup against workers, with the ideal line and the
-//!   machine's usable cores, and memory against workers ([`sweep`]).
+//!   machine's usable cores, and memory against workers (`sweep.rs`).
 //! - [`comparison_svg`] — a baseline against a current report: the change per row with
-//!   its interval, the tolerance band shaded, slower rows in vermillion ([`compare`]).
+//!   its interval, the tolerance band shaded, slower rows in vermillion (`compare.rs`).
 //! - [`write_svg`] — writes a chart atomically.
+//!
+//! The other files: `frame.rs` builds every panel's axes, `scale.rs` is the axis
+//! (linear or log, its ticks), `style.rs` the colors, markers and header.
 //!
 //! Charts are drawn with plotters' SVG backend and no font library: text is SVG
 //! `<text>`, sized by estimate, laid out by the viewer's sans-serif. Each model has
-//! one color and marker in every chart ([`style`]), and the legend sits in a header
+//! one color and marker in every chart (`style.rs`), and the legend sits in a header
 //! above the panels, never over data. A chart is a pure function of its input:
 //! the same report gives the same bytes, so a saved report redraws the chart seen
 //! at run time.
 //!
-//! Report fields are read through [`median_interval`] and [`memory_bytes`] only, so a
+//! Report fields are read through `median_interval` and `memory_bytes` only, so a
 //! renamed field is a one-line change here.
 
 mod bars;
@@ -34,12 +37,13 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use plotters::prelude::*;
 
+use crate::compare::Comparison;
 use crate::report::{Report, ResultRow};
 use crate::strategy::Strategy;
 use crate::workload::Workload;
 
-/// One row of a comparison, as the chart needs it: the caller maps its comparison
-/// rows to these, so the chart does not depend on how they are computed.
+/// One row of a comparison, as the chart needs it; `ChangeRow::from(&comparison)`
+/// makes one from a [`Comparison`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRow {
     pub workload: String,
@@ -118,20 +122,57 @@ pub fn comparison_svg(rows: &[ChangeRow], max_regression: f64) -> anyhow::Result
     compare::svg(rows, max_regression)
 }
 
+impl From<&Comparison> for ChangeRow {
+    fn from(c: &Comparison) -> ChangeRow {
+        ChangeRow {
+            workload: c.workload.clone(),
+            strategy: c.strategy.clone(),
+            workers: c.workers,
+            change: c.change,
+            ci: c.change_ci,
+            verdict: c.verdict.name().to_string(),
+        }
+    }
+}
+
 /// Writes `svg` to `path` atomically (a temp file in the same directory, then a
 /// rename), creating missing directories; errors name the path.
 pub fn write_svg(path: &Path, svg: &str) -> anyhow::Result<()> {
     crate::export::write_atomic(path, svg.as_bytes())
 }
 
-/// The 95 % interval of a row's median wall time, seconds. The one place that reads
-/// the field.
-fn median_interval(row: &ResultRow) -> (f64, f64) {
-    (row.median_ci95_s[0], row.median_ci95_s[1])
+/// A row's interval of its median wall time, seconds, and the confidence it holds
+/// (0.95 for 95 %). The one place that reads the fields.
+fn median_interval(row: &ResultRow) -> Interval {
+    Interval {
+        lo: row.median_ci95_s[0],
+        hi: row.median_ci95_s[1],
+        confidence: 0.95,
+    }
 }
 
-/// How the interval of [`median_interval`] is named on charts.
-const INTERVAL_NAME: &str = "95 % interval";
+/// An interval of a median, seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Interval {
+    lo: f64,
+    hi: f64,
+    /// 0.95 for a 95 % interval.
+    confidence: f64,
+}
+
+/// How the intervals of `rows` are named on a chart: `95 % interval`, or
+/// `75–95 % interval` when the rows' confidences differ.
+fn interval_name(rows: &[&ResultRow]) -> String {
+    let percents: BTreeSet<u32> = rows
+        .iter()
+        .map(|r| (median_interval(r).confidence * 100.0).round() as u32)
+        .collect();
+    match (percents.first(), percents.last()) {
+        (Some(lo), Some(hi)) if lo != hi => format!("{lo}–{hi} % interval"),
+        (Some(p), _) => format!("{p} % interval"),
+        _ => "interval".to_string(),
+    }
+}
 
 /// A row's memory, bytes: every process of a run, its peak. The one place that reads
 /// the field.

@@ -71,16 +71,18 @@ pub enum Marker {
     Triangle,
     Diamond,
     InvertedTriangle,
+    Plus,
 }
 
 impl Marker {
     pub fn of(strategy: Strategy) -> Marker {
-        const SHAPES: [Marker; 5] = [
+        const SHAPES: [Marker; 6] = [
             Marker::Circle,
             Marker::Square,
             Marker::Triangle,
             Marker::Diamond,
             Marker::InvertedTriangle,
+            Marker::Plus,
         ];
         SHAPES[index(strategy) % SHAPES.len()]
     }
@@ -124,6 +126,23 @@ impl Marker {
                 vec![(0, -r), (r, 0), (0, r), (-r, 0)]
             }
             Marker::InvertedTriangle => vec![(0, r + 1), (r + 1, -r), (-r - 1, -r)],
+            Marker::Plus => {
+                let (r, t) = (r + 1, 2);
+                vec![
+                    (-t, -r),
+                    (t, -r),
+                    (t, -t),
+                    (r, -t),
+                    (r, t),
+                    (t, t),
+                    (t, r),
+                    (-t, r),
+                    (-t, t),
+                    (-r, t),
+                    (-r, -t),
+                    (-t, -t),
+                ]
+            }
         };
         let mut edge = corners.clone();
         edge.push(corners[0]);

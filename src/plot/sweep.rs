@@ -73,7 +73,7 @@ impl<'a> Sweep<'a> {
         let counts: BTreeSet<usize> = rows.iter().map(|r| r.workers.max(1)).collect();
         let min = *counts.first().unwrap_or(&1) as f64;
         let max = *counts.last().unwrap_or(&1) as f64;
-        // Cores far past the sweep would squash it; the caption says them instead.
+        // Cores far past the sweep would squash it; the figure title says them anyway.
         let usable = (usable_cores as f64 <= max * 4.0).then_some(usable_cores);
         let hi = max.max(usable.unwrap_or(0) as f64) * LOG_PAD;
         let workers = Axis::log_with_ticks(

@@ -10,6 +10,7 @@
 use std::fs;
 
 use super::{ChangeRow, comparison_svg, report_svg, write_svg};
+use crate::compare::{Comparison, Verdict};
 use crate::machine::Machine;
 use crate::report::{Report, ReportConfig, ResultRow, SCHEMA_VERSION};
 use crate::stats::Summary;
@@ -345,6 +346,26 @@ fn a_comparison_shows_each_row_and_marks_the_slower_ones() {
         .collect();
     assert_eq!(vermillion, ["+25.4 % slower"]);
     assert!(has_text(&texts, "-31.0 % faster"));
+}
+
+#[test]
+fn a_change_row_is_made_from_a_comparison() {
+    let comparison = Comparison {
+        workload: "io".to_string(),
+        strategy: "threads".to_string(),
+        workers: 8,
+        baseline_median_s: 1.0,
+        current_median_s: 1.25,
+        change: 0.25,
+        change_ci: (0.18, 0.33),
+        p_value: 0.001,
+        verdict: Verdict::Slower,
+        regression: true,
+    };
+    assert_eq!(
+        ChangeRow::from(&comparison),
+        change("io", "threads", 8, 0.25, (0.18, 0.33))
+    );
 }
 
 #[test]
