@@ -67,7 +67,7 @@ fn report(results: Vec<ResultRow>) -> Report {
         machine,
         config: ReportConfig {
             warmup: 1,
-            strategies: Strategy::ALL.to_vec(),
+            strategies: MODELS.to_vec(),
             cpu: None,
             io: None,
         },
@@ -218,9 +218,19 @@ fn hex(strategy: Strategy) -> String {
     format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
 }
 
-/// Each model is named in the legend and drawn in its own color at least `min` times.
+/// The models of every fixture (not `Strategy::ALL`, which may grow).
+const MODELS: [Strategy; 5] = [
+    Strategy::Sequential,
+    Strategy::Threads,
+    Strategy::Async,
+    Strategy::Rayon,
+    Strategy::Processes,
+];
+
+/// Each fixture model is named in the legend and drawn in its own color at least
+/// `min` times.
 fn assert_every_model(svg: &str, texts: &[String], min: usize) {
-    for strategy in Strategy::ALL {
+    for strategy in MODELS {
         assert!(
             texts.iter().any(|t| t == strategy.name()),
             "no legend entry for {}",
