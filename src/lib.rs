@@ -26,6 +26,7 @@
 //! - [`server`] — the embedded HTTP target.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
+//! - [`plot`] — SVG charts of a report (bars, worker sweeps) and of a comparison.
 
 pub mod analysis;
 pub mod app;
@@ -41,6 +42,7 @@ pub mod gate;
 pub mod generate;
 pub mod machine;
 pub mod output;
+pub mod plot;
 pub mod report;
 pub mod results;
 pub mod runner;
