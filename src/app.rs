@@ -44,6 +44,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             server::run(&config)
         }
         Command::Compare(args) => crate::gate::compare_command(&args),
+        Command::Plot(args) => crate::gate::plot_command(&args),
         Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),
         Command::Io(args) => bench_with(config::bench(&args.engine, None, Some(&args.io))?),
         Command::All(args) => bench_with(config::bench(

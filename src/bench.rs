@@ -134,6 +134,10 @@ pub fn run(
         }
     }
     exports.write_all(&report, out)?;
+    if let Some(path) = &config.save.plot {
+        crate::plot::write_svg(path, &crate::plot::report_svg(&report)?)?;
+        eprintln!("plotted {}", path.display());
+    }
     for (format, destination) in &config.save.exports {
         if let Destination::File(path) = destination {
             eprintln!("exported {} to {}", format.name(), path.display());

@@ -43,6 +43,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Compare two saved reports; exit 3 when a model got slower.
     Compare(CompareArgs),
+    /// Draw a saved report, or a comparison of two, as an SVG chart.
+    Plot(PlotArgs),
     /// Print a shell completion script on stdout (see the README for where it goes).
     Completions(CompletionsArgs),
     /// Print the man page, in roff, on stdout: `concbench man | man -l -`.
@@ -198,6 +200,11 @@ pub struct SaveArgs {
     /// Export github-action-benchmark's customSmallerIsBetter JSON ('-' for stdout).
     #[arg(long, value_name = "PATH")]
     pub export_github_benchmark: Option<String>,
+
+    /// Draw the run as an SVG chart: bars of each model's median, or, for a worker
+    /// sweep, speedup and memory against workers.
+    #[arg(long, value_name = "PATH.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 /// Gates that turn a slower result into exit code 3.
@@ -244,6 +251,22 @@ pub struct CompareArgs {
 
     /// The report to judge.
     pub current: PathBuf,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// `concbench plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// One report (a path or a baseline NAME) to draw; two to draw their comparison,
+    /// the baseline first.
+    #[arg(value_name = "REPORT", num_args = 1..=2, required = true)]
+    pub reports: Vec<String>,
+
+    /// Where to write the SVG.
+    #[arg(short, long, value_name = "PATH.svg")]
+    pub output: PathBuf,
 
     #[command(flatten)]
     pub thresholds: ThresholdArgs,

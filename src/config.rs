@@ -110,6 +110,8 @@ pub struct SaveConfig {
     pub to: SaveTo,
     /// `results/baselines/NAME.json`, from `--save-baseline NAME`.
     pub baseline: Option<PathBuf>,
+    /// `--plot PATH.svg`: draw the run.
+    pub plot: Option<PathBuf>,
     /// `--export-*` flags, in the order of their formats.
     pub exports: Vec<(ExportFormat, Destination)>,
 }
@@ -224,7 +226,11 @@ pub fn bench(
         style: engine.style,
         cpu,
         io,
-        save: save(&engine.save)?,
+        save: {
+            let save = save(&engine.save)?;
+            one_claim_on_stdout(engine.format, &save)?;
+            save
+        },
         gate: GateConfig::default(),
     };
     // The gates are checked against what will run: its models, workloads and runs.
@@ -265,8 +271,26 @@ fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {
     Ok(SaveConfig {
         to,
         baseline,
+        plot: args.plot.clone(),
         exports,
     })
+}
+
+/// `--format json` and an `--export-* -` both claim stdout: refuse, rather than
+/// quietly moving one of them to stderr.
+fn one_claim_on_stdout(format: Format, save: &SaveConfig) -> anyhow::Result<()> {
+    let on_stdout = save
+        .exports
+        .iter()
+        .find(|(_, destination)| *destination == Destination::Stdout);
+    match (format, on_stdout) {
+        (Format::Json, Some((export, _))) => Err(usage(format!(
+            "--format json and --export-{} - both write to stdout; give the export a file \
+             path, or leave out --format json",
+            export.name().replace('_', "-")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `all`, a name, or a comma list of names and aliases.

@@ -274,6 +274,29 @@ pub fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     compare_reports(&baseline, &current, thresholds, &mut stdout)
 }
 
+/// `concbench plot REPORT -o PATH.svg`, or `plot BASELINE CURRENT -o PATH.svg`.
+pub fn plot_command(args: &crate::cli::PlotArgs) -> anyhow::Result<()> {
+    let svg = match args.reports.as_slice() {
+        [one] => crate::plot::report_svg(&results::load(&results::resolve(one)?)?)?,
+        [baseline, current] => {
+            let thresholds = thresholds(&args.thresholds)?;
+            let baseline = results::load(&results::resolve(baseline)?)?;
+            let current = results::load(&results::resolve(current)?)?;
+            let outcome = compare::compare(&baseline, &current, thresholds)?;
+            let rows: Vec<crate::plot::ChangeRow> = outcome
+                .comparisons
+                .iter()
+                .map(crate::plot::ChangeRow::from)
+                .collect();
+            crate::plot::comparison_svg(&rows, thresholds.max_regression)?
+        }
+        _ => return Err(usage("plot takes one report, or two to compare")),
+    };
+    crate::plot::write_svg(&args.output, &svg)?;
+    eprintln!("plotted {}", args.output.display());
+    Ok(())
+}
+
 /// Compares and prints the table and the one-line summary; `Err(RegressionFound)`
 /// when a row fails the gate.
 fn compare_reports(
