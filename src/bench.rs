@@ -15,13 +15,12 @@ use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
 use crate::export::{Destination, ExportManager};
 use crate::machine::Machine;
 use crate::output::table::{self, TableOptions};
-use crate::output::{progress, verdict};
+use crate::output::{progress, title, verdict};
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, SCHEMA_VERSION};
 use crate::runner::{self, Executor};
 use crate::strategy::Strategy;
 use crate::target::TargetServer;
 use crate::worker::protocol::RunSpec;
-use crate::workload::cpu::Kernel;
 use crate::workload::{IoJob, Job, Workload};
 use crate::{compare, gate, results};
 
@@ -109,7 +108,11 @@ pub fn run(
                     if index > 0 {
                         writeln!(human)?;
                     }
-                    writeln!(human, "{}", title(workload, &report.config))?;
+                    writeln!(
+                        human,
+                        "{}",
+                        title::title(*workload, &report.config, config.wide)
+                    )?;
                     writeln!(
                         human,
                         "{}",
@@ -319,185 +322,4 @@ fn run_io(
 fn measured_rounds(models: &[runner::ModelRuns]) -> u32 {
     let rounds = models.first().map_or(0, |m| m.measurements.len());
     u32::try_from(rounds).unwrap_or(u32::MAX)
-}
-
-/// The line above each table: what was run, and the settings that apply to the models
-/// in the table — no worker count when only sequential ran (it always runs 1), no
-/// async concurrency without async.
-fn title(workload: &Workload, config: &ReportConfig) -> String {
-    let parallel = config.strategies.iter().any(|&s| s != Strategy::Sequential);
-    let runs = |n: u32| {
-        format!(
-            "{} + {}, each in a fresh process",
-            count(n as usize, "run"),
-            count(config.warmup as usize, "warmup")
-        )
-    };
-    let mut parts = Vec::new();
-    match (workload, &config.cpu, &config.io) {
-        (Workload::Cpu, Some(cpu), _) => {
-            parts.push(format!("cpu: {}", cpu_job(cpu)));
-            if parallel {
-                parts.push(worker_counts(&cpu.workers));
-            }
-            parts.push(runs(cpu.runs));
-        }
-        (Workload::Io, _, Some(io)) => {
-            let target = match (io.latency_s, io.body_bytes) {
-                (Some(latency), Some(body)) => format!(
-                    "the built-in server, {} latency, {} bodies",
-                    crate::output::format::seconds(latency),
-                    crate::output::format::bytes(body as u64)
-                ),
-                _ => format!("sites from {}", io.sites_file.as_deref().unwrap_or("?")),
-            };
-            parts.push(format!("io: {} to {target}", count(io.requests, "request")));
-            if parallel {
-                parts.push(worker_counts(&io.workers));
-            }
-            if config.strategies.contains(&Strategy::Async) {
-                parts.push(format!("async concurrency {}", io.concurrency));
-            }
-            parts.push(runs(io.runs));
-        }
-        _ => parts.push(workload.name().to_string()),
-    }
-    parts.join(", ")
-}
-
-/// What the CPU job computes: `fib(35) × 20`, `fib(n) for n = 30, 31`,
-/// `squares of 20 numbers from 5000000`, `squares of n = 7, 3, 100`.
-fn cpu_job(cpu: &CpuSettings) -> String {
-    let numbers = &cpu.numbers;
-    let first = numbers.first().copied().unwrap_or(0);
-    if cpu.kernel == Kernel::Fib.name() {
-        if numbers.iter().all(|&n| n == first) {
-            format!("fib({first}) × {}", numbers.len())
-        } else {
-            format!("fib(n) for n = {}", list(numbers))
-        }
-    } else if numbers.windows(2).all(|w| w[1] == w[0] + 1) {
-        format!(
-            "{} of {} from {first}",
-            cpu.kernel,
-            count(numbers.len(), "number")
-        )
-    } else {
-        format!("{} of n = {}", cpu.kernel, list(numbers))
-    }
-}
-
-/// `2 workers`, or a sweep's `1, 2, 4, 8 workers`.
-fn worker_counts(workers: &[usize]) -> String {
-    match workers {
-        [one] => count(*one, "worker"),
-        many => {
-            let counts: Vec<String> = many.iter().map(usize::to_string).collect();
-            format!("{} workers", counts.join(", "))
-        }
-    }
-}
-
-/// `1 run`, `10 runs`.
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-/// `30, 31, 32`, or the first six and how many there are.
-fn list(numbers: &[u64]) -> String {
-    const SHOWN: usize = 6;
-    let shown: Vec<String> = numbers.iter().take(SHOWN).map(u64::to_string).collect();
-    if numbers.len() > SHOWN {
-        format!("{}, … ({} numbers)", shown.join(", "), numbers.len())
-    } else {
-        shown.join(", ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cpu(kernel: Kernel, numbers: Vec<u64>, strategies: &[Strategy]) -> ReportConfig {
-        ReportConfig {
-            warmup: 1,
-            strategies: strategies.to_vec(),
-            cpu: Some(CpuSettings {
-                runs: 10,
-                kernel: kernel.name().to_string(),
-                numbers,
-                workers: vec![2],
-            }),
-            io: None,
-        }
-    }
-
-    fn io(strategies: &[Strategy]) -> ReportConfig {
-        ReportConfig {
-            warmup: 0,
-            strategies: strategies.to_vec(),
-            cpu: None,
-            io: Some(IoSettings {
-                runs: 1,
-                target: "builtin".into(),
-                requests: 160,
-                latency_s: Some(0.05),
-                body_bytes: Some(10_240),
-                sites_file: None,
-                workers: vec![5],
-                concurrency: 256,
-                timeout_s: 10.0,
-                max_body_bytes: 4 << 20,
-            }),
-        }
-    }
-
-    #[test]
-    fn the_cpu_title_says_what_runs() {
-        let all = Strategy::ALL;
-        let squares = cpu(Kernel::Squares, (5_000_000..5_000_020).collect(), &all);
-        assert_eq!(
-            title(&Workload::Cpu, &squares),
-            "cpu: squares of 20 numbers from 5000000, 2 workers, 10 runs + 1 warmup, each in a fresh process"
-        );
-        let fib = cpu(Kernel::Fib, vec![35; 20], &all);
-        assert_eq!(
-            title(&Workload::Cpu, &fib),
-            "cpu: fib(35) × 20, 2 workers, 10 runs + 1 warmup, each in a fresh process"
-        );
-        let listed = cpu(Kernel::Fib, vec![30, 31], &all);
-        assert!(
-            title(&Workload::Cpu, &listed).starts_with("cpu: fib(n) for n = 30, 31, 2 workers"),
-            "{}",
-            title(&Workload::Cpu, &listed)
-        );
-        let scattered = cpu(Kernel::Squares, vec![7, 3, 100, 1, 2, 3, 4], &all);
-        assert!(
-            title(&Workload::Cpu, &scattered)
-                .starts_with("cpu: squares of n = 7, 3, 100, 1, 2, 3, … (7 numbers), "),
-            "{}",
-            title(&Workload::Cpu, &scattered)
-        );
-    }
-
-    #[test]
-    fn a_title_gives_only_the_settings_of_the_models_that_ran() {
-        let sequential = cpu(Kernel::Squares, vec![10, 11], &[Strategy::Sequential]);
-        assert_eq!(
-            title(&Workload::Cpu, &sequential),
-            "cpu: squares of 2 numbers from 10, 10 runs + 1 warmup, each in a fresh process"
-        );
-        assert_eq!(
-            title(&Workload::Io, &io(&Strategy::ALL)),
-            "io: 160 requests to the built-in server, 50.0 ms latency, 10.0 KiB bodies, \
-             5 workers, async concurrency 256, 1 run + 0 warmups, each in a fresh process"
-        );
-        let threads = title(&Workload::Io, &io(&[Strategy::Threads]));
-        assert!(threads.contains(", 5 workers, 1 run"), "{threads}");
-        let sequential = title(&Workload::Io, &io(&[Strategy::Sequential]));
-        assert!(
-            sequential.ends_with("10.0 KiB bodies, 1 run + 0 warmups, each in a fresh process"),
-            "{sequential}"
-        );
-    }
 }

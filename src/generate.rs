@@ -15,7 +15,16 @@ use clap_complete::Shell;
 use crate::cli::Cli;
 
 /// The subcommands with a man page of their own: every visible one but `help`.
-pub const MAN_PAGES: [&str; 7] = ["cpu", "io", "all", "serve", "compare", "completions", "man"];
+pub const MAN_PAGES: [&str; 8] = [
+    "cpu",
+    "io",
+    "all",
+    "serve",
+    "compare",
+    "plot",
+    "completions",
+    "man",
+];
 
 /// Writes the completion script for `shell` to `out`.
 pub fn completions(shell: Shell, out: &mut dyn Write) -> anyhow::Result<()> {

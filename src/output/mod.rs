@@ -2,10 +2,12 @@
 //!
 //! - [`format`]: seconds, bytes and ratios as short strings.
 //! - [`table`]: the comfy-table for each workload, and its style options.
+//! - [`title`]: the line above each table: what ran.
 //! - [`verdict`]: the lines under each table that say which model won, by how much.
 //! - [`progress`]: the indicatif bar on stderr, only on a terminal.
 
 pub mod format;
 pub mod progress;
 pub mod table;
+pub mod title;
 pub mod verdict;
