@@ -473,7 +473,7 @@ fn fib_takes_the_listed_numbers_and_says_so() {
     let table = stdout(&output);
     assert_eq!(
         table.lines().next(),
-        Some("cpu: fib(n) for n = 10, 11, 1 run + 0 warmups, each in a fresh process"),
+        Some("cpu: fib(n) for n = 10, 11, 1 run"),
         "only sequential ran: no worker count; {table}"
     );
 
