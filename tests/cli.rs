@@ -275,3 +275,23 @@ fn a_worker_sweep_gives_one_row_per_model_and_count() {
         assert!((speedup - seq_median / median).abs() < 1e-9, "{row}");
     }
 }
+
+/// The progress bar is for a person at a terminal: never in a pipe or a CI log.
+#[test]
+fn progress_never_appears_when_stderr_is_not_a_terminal() {
+    let output = common::concbench(&[
+        "cpu",
+        "--numbers",
+        "20000,20001",
+        "--runs",
+        "3",
+        "--warmup",
+        "1",
+        "--no-save",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let err = common::stderr(&output);
+    for mark in ["\r", "\u{1b}[", "elapsed", "left", "run 1/3"] {
+        assert!(!err.contains(mark), "{mark:?} in {err:?}");
+    }
+}

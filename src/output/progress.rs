@@ -11,9 +11,13 @@ pub fn bar(label: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{prefix:>4} [{bar:30}] {pos}/{len} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+    // Elapsed time and an estimate of what is left, from the pace of the runs done so
+    // far: a long run never looks hung.
+    let style = ProgressStyle::with_template(
+        "{prefix:>4} [{bar:30}] {pos}/{len} {msg} · {elapsed} elapsed, about {eta} left",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
     bar.set_style(style);
     bar.set_prefix(label.to_string());
     bar
