@@ -86,7 +86,22 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         verify_note: None,
         checksum: String::new(),
         io: None,
+        python: python_info(model),
     }
+}
+
+/// A Python row's interpreter and client, with the median start-up over its runs.
+fn python_info(model: &ModelRuns) -> Option<crate::python::PythonInfo> {
+    let first = model.measurements.first()?.python.clone()?;
+    let startups: Vec<f64> = model
+        .measurements
+        .iter()
+        .filter_map(|m| m.python.as_ref().map(|p| p.startup_s))
+        .collect();
+    Some(crate::python::PythonInfo {
+        startup_s: stats::median(&startups),
+        ..first
+    })
 }
 
 /// The most processes, and the most threads in each process, over a model's runs.
@@ -203,24 +218,29 @@ fn finish(analysis: &mut Analysis) {
         }
     }
 
-    let Some(baseline) = analysis
+    // Rust rows against sequential, Python rows against py-sequential.
+    let baselines: Vec<(Strategy, f64, Vec<f64>)> = analysis
         .rows
         .iter()
-        .find(|r| r.strategy == Strategy::Sequential)
-    else {
-        return;
-    };
-    let (median, samples) = (baseline.wall_s.median, baseline.wall_s.samples.clone());
+        .filter(|r| r.strategy.baseline() == r.strategy)
+        .map(|r| (r.strategy, r.wall_s.median, r.wall_s.samples.clone()))
+        .collect();
     for row in &mut analysis.rows {
-        let speedup = stats::speedup(median, row.wall_s.median);
+        let Some((_, median, samples)) = baselines
+            .iter()
+            .find(|(strategy, _, _)| *strategy == row.strategy.baseline())
+        else {
+            continue;
+        };
+        let speedup = stats::speedup(*median, row.wall_s.median);
         row.speedup = Some(speedup);
         if workload == Workload::Cpu {
             row.efficiency = Some(stats::efficiency(speedup, row.workers));
         }
-        // Sequential against itself is 1 by definition, with no interval around it.
-        if row.strategy != Strategy::Sequential {
+        // A baseline against itself is 1 by definition, with no interval around it.
+        if row.strategy != row.strategy.baseline() {
             let (low, high) =
-                significance::ratio_ci(&samples, &row.wall_s.samples, CONFIDENCE, RESAMPLES, SEED);
+                significance::ratio_ci(samples, &row.wall_s.samples, CONFIDENCE, RESAMPLES, SEED);
             row.speedup_ci95 = Some([low, high]);
         }
     }

@@ -31,12 +31,22 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let started = SystemTime::now();
+    // The interpreter is checked before anything runs.
+    let python = config
+        .python
+        .as_deref()
+        .map(crate::python::find)
+        .transpose()?;
+    if let Some(python) = &python {
+        executor.set_python(python.clone());
+    }
     let machine = Machine::current();
     let mut report_config = ReportConfig {
         warmup: config.warmup,
         strategies: config.strategies.clone(),
         cpu: None,
         io: None,
+        python,
     };
     let mut sections: Vec<(Workload, Analysis)> = Vec::new();
     let mut allow_failures = true;
@@ -118,8 +128,9 @@ pub fn run(
                         "{}",
                         table::render(*workload, &analysis.rows, &options)
                     )?;
+                    let width = options.width.map_or(100, usize::from);
                     for line in verdict::lines(&analysis.rows) {
-                        writeln!(human, "{line}")?;
+                        writeln!(human, "{}", verdict::wrap(&line, width))?;
                     }
                     human.flush()?;
                     // Beside the table they belong to.
@@ -247,11 +258,7 @@ fn measure(
 fn specs(strategies: &[Strategy], workers: &[usize], job: &Job) -> Vec<RunSpec> {
     let mut specs = Vec::new();
     for &strategy in strategies {
-        let counts: &[usize] = if strategy == Strategy::Sequential {
-            &[1]
-        } else {
-            workers
-        };
+        let counts: &[usize] = if strategy.single() { &[1] } else { workers };
         for &workers in counts {
             specs.push(RunSpec {
                 strategy,

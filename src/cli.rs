@@ -150,6 +150,11 @@ pub struct EngineArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
+    /// Add the classic CPython versions (py-sequential, py-threads, py-asyncio,
+    /// py-processes) to the run, with this interpreter [default: python3].
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "python3")]
+    pub python: Option<String>,
+
     /// Show every column of the table, not only those that fit 100 columns.
     #[arg(long)]
     pub wide: bool,

@@ -51,6 +51,9 @@ pub struct BenchConfig {
     /// `--run-timeout`: the time limit of one run; `None` for each workload's default
     /// ([`run_timeout`]).
     pub run_timeout: Option<std::time::Duration>,
+    /// The interpreter of the `py-*` models (`--python`), unchecked; `None` when no
+    /// Python model runs.
+    pub python: Option<String>,
     pub format: Format,
     /// `--wide` and `--style`: how the tables are drawn.
     pub wide: bool,
@@ -195,7 +198,21 @@ pub fn bench(
     io: Option<&IoArgs>,
 ) -> anyhow::Result<BenchConfig> {
     // --workers (1 to MAX_WORKERS) and --runs (at least 1) are checked by clap.
-    let strategies = parse_strategies(&engine.strategy)?;
+    let mut strategies = parse_strategies(&engine.strategy)?;
+    if engine.python.is_some() {
+        for strategy in Strategy::PYTHON {
+            if !strategies.contains(&strategy) {
+                strategies.push(strategy);
+            }
+        }
+    }
+    // A py-* model named in --strategy needs an interpreter too: python3 by default.
+    let python = engine.python.clone().or_else(|| {
+        strategies
+            .iter()
+            .any(|s| s.is_python())
+            .then(|| "python3".to_string())
+    });
     let stop = match engine.runs {
         Some(_) => None,
         None => {
@@ -221,6 +238,7 @@ pub fn bench(
         warmup: engine.warmup,
         stop,
         run_timeout: engine.run_timeout,
+        python,
         format: engine.format,
         wide: engine.wide,
         style: engine.style,

@@ -201,6 +201,7 @@ fn planned_settings(plan: &BenchConfig) -> ReportConfig {
         strategies: plan.strategies.clone(),
         cpu,
         io,
+        python: None,
     }
 }
 

@@ -24,6 +24,7 @@
 //! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
 //! - [`generate`] — shell completions and man pages, from the clap definition.
 //! - [`server`] — the embedded HTTP target.
+//! - [`python`] — the CPython models of `--python`: finding and checking the interpreter.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
 //! - [`plot`] — SVG charts of a report (bars, worker sweeps) and of a comparison.
@@ -43,6 +44,7 @@ pub mod generate;
 pub mod machine;
 pub mod output;
 pub mod plot;
+pub mod python;
 pub mod report;
 pub mod results;
 pub mod runner;

@@ -41,6 +41,9 @@ pub struct ReportConfig {
     pub cpu: Option<CpuSettings>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub io: Option<IoSettings>,
+    /// `--python`: the interpreter that ran the `py-*` models.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub python: Option<crate::python::Interpreter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +131,9 @@ pub struct ResultRow {
     pub checksum: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub io: Option<IoFigures>,
+    /// A `py-*` row: its interpreter and HTTP client, and its start-up (median).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub python: Option<crate::python::PythonInfo>,
 }
 
 /// How many processes and threads a model ran: the most over its measured runs.

@@ -31,6 +31,7 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
         verify_note: None,
         checksum: "1".to_string(),
         io: None,
+        python: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn report(rows: &[(Strategy, Vec<f64>)]) -> Report {
                 workers: vec![4],
             }),
             io: None,
+            python: None,
         },
         results: rows.iter().map(|(s, samples)| row(*s, samples)).collect(),
     }

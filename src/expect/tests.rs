@@ -32,6 +32,7 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
         verify_note: None,
         checksum: "1".to_string(),
         io: None,
+        python: None,
     }
 }
 
@@ -81,6 +82,7 @@ fn report() -> Report {
             ],
             cpu: None,
             io: None,
+            python: None,
         },
         results: vec![
             row(Workload::Cpu, Strategy::Sequential, 0.2, Some(1.0)),

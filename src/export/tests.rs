@@ -42,6 +42,7 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         verify_note: None,
         checksum: "12345678901234567890".to_string(),
         io: None,
+        python: None,
     }
 }
 
@@ -116,6 +117,7 @@ fn report() -> Report {
                 timeout_s: 10.0,
                 max_body_bytes: 1 << 20,
             }),
+            python: None,
         },
         results: vec![sequential, threads, io],
     }

@@ -18,7 +18,6 @@ use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, LineStyle, Tab
 
 use super::format;
 use crate::report::ResultRow;
-use crate::strategy::Strategy;
 use crate::workload::Workload;
 
 /// The border style of a table (`--style`).
@@ -177,7 +176,18 @@ pub fn ascii(text: &str) -> String {
 /// The table for one workload's rows.
 pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) -> String {
     let mut table = new_table(options);
-    let mut header = vec!["model", "workers", "median", "speedup"];
+    // The interval's confidence is said once, in the header, when runs are too few
+    // for 95 % (3 runs: 75 %).
+    let confidence = rows
+        .iter()
+        .map(|r| r.median_ci_confidence)
+        .fold(1.0, f64::min);
+    let median_header = if confidence < 0.95 && rows.iter().any(|r| r.runs > 1) {
+        format!("median ±{:.0}% CI", confidence * 100.0)
+    } else {
+        "median".to_string()
+    };
+    let mut header = vec!["model", "workers", median_header.as_str(), "speedup"];
     if options.wide {
         header.extend(["mean ± σ", "min … max", "speedup 95 % CI"]);
         header.push(match workload {
@@ -308,8 +318,8 @@ fn failures(io: &crate::report::IoFigures) -> String {
         .join(", ")
 }
 
-/// `27.2 ms ±1.2 %`: the median and the larger half of its interval, relative; the
-/// interval's confidence after it when it is below 95 % (too few runs).
+/// `27.2 ms ±1.2%`: the median and the larger half of its interval, relative (the
+/// header says the interval's confidence when it is below 95 %).
 fn median_with_interval(row: &ResultRow) -> String {
     let median = row.wall_s.median;
     let [low, high] = row.median_ci_s;
@@ -321,9 +331,6 @@ fn median_with_interval(row: &ResultRow) -> String {
             text.push_str(&format!(" ±{relative:.1}%"));
         } else {
             text.push_str(&format!(" ±{relative:.0}%"));
-        }
-        if row.median_ci_confidence < 0.95 {
-            text.push_str(&format!(" ({:.0}% CI)", row.median_ci_confidence * 100.0));
         }
     }
     text
@@ -359,7 +366,7 @@ pub fn fastest(rows: &[ResultRow]) -> Option<usize> {
 /// Green for the fastest row; red for a parallel model slower than sequential, or a
 /// row that failed its checks.
 fn row_color(row: &ResultRow, fastest: bool) -> Option<Color> {
-    let slower = row.strategy != Strategy::Sequential && row.speedup.is_some_and(|s| s < 1.0);
+    let slower = row.strategy != row.strategy.baseline() && row.speedup.is_some_and(|s| s < 1.0);
     if !row.verified || slower {
         Some(Color::Red)
     } else if fastest {

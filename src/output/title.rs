@@ -125,6 +125,7 @@ mod tests {
                 workers: vec![2],
             }),
             io: None,
+            python: None,
         }
     }
 
@@ -145,6 +146,7 @@ mod tests {
                 timeout_s: 10.0,
                 max_body_bytes: 4 << 20,
             }),
+            python: None,
         }
     }
 

@@ -14,66 +14,167 @@ use crate::report::ResultRow;
 use crate::significance::ratio_ci;
 use crate::strategy::Strategy;
 
+/// `text` broken at spaces into lines of at most `width` columns, the lines after the
+/// first indented by two spaces.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("one line at least");
+        let len = line.chars().count();
+        if len > 2 && len + 1 + word.chars().count() > width {
+            lines.push(format!("  {word}"));
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines.join("\n")
+}
+
 /// Resamples of the bootstrap interval of a ratio, and its fixed seed.
 const RESAMPLES: usize = 2000;
 const SEED: u64 = 0x5EED_0F7E_4D1C_7500;
 
-/// The verdict lines for one workload's rows; none for fewer than two rows.
+/// The verdict lines for one workload's rows: the Rust models' headline, the Python
+/// models' (each against its own sequential), every model slower than its
+/// sequential, and, when both languages ran, which lessons of the classic experiment
+/// carry over.
 pub fn lines(rows: &[ResultRow]) -> Vec<String> {
-    let Some(fastest) = super::table::fastest(rows).map(|i| &rows[i]) else {
-        return Vec::new();
-    };
-    if rows.len() < 2 {
-        return Vec::new();
-    }
     let sweep = has_sweep(rows);
-    let name = |row: &ResultRow| label(row, sweep);
+    let (python, rust): (Vec<ResultRow>, Vec<ResultRow>) =
+        rows.iter().cloned().partition(|r| r.strategy.is_python());
     let mut lines = Vec::new();
-    let sequential = rows.iter().find(|r| r.strategy == Strategy::Sequential);
+    lines.extend(headline(&rust, Strategy::Sequential, sweep));
+    lines.extend(headline(&python, Strategy::PySequential, sweep));
+    let slower: Vec<String> = rows
+        .iter()
+        .filter(|r| r.strategy != r.strategy.baseline())
+        .filter_map(|r| {
+            let base = rows.iter().find(|b| b.strategy == r.strategy.baseline())?;
+            (r.wall_s.median > base.wall_s.median).then(|| {
+                format!(
+                    "{} ({:.2}× {})",
+                    label(r, sweep),
+                    base.wall_s.median / r.wall_s.median,
+                    base.strategy
+                )
+            })
+        })
+        .collect();
+    if !slower.is_empty() {
+        lines.push(format!(
+            "slower than sequential: {}. Not a bug: here start-up, contention or the GIL \
+             costs more than the parallelism saves.",
+            slower.join(", ")
+        ));
+    }
+    if !python.is_empty() && !rust.is_empty() {
+        lines.extend(lessons(rows));
+    }
+    lines
+}
+
+/// "X ran N× (95 % CI a–b×) faster than BASE, M× faster than Y, …" for one
+/// language's rows; against the fastest when `base` did not run.
+fn headline(rows: &[ResultRow], base: Strategy, sweep: bool) -> Option<String> {
+    if rows.len() < 2 {
+        return None;
+    }
+    let fastest = &rows[super::table::fastest(rows)?];
+    let name = |row: &ResultRow| label(row, sweep);
     let others = best_of_each_model(rows, fastest);
-    let mut first = format!("{} ran", name(fastest));
-    match sequential {
-        Some(seq) if seq.strategy != fastest.strategy => {
-            first.push_str(&format!(" {} faster than sequential", times(seq, fastest)));
-            let rest: Vec<String> = others
-                .iter()
-                .filter(|r| r.strategy != Strategy::Sequential)
-                .map(|r| format!("{} faster than {}", short_times(r, fastest), name(r)))
-                .collect();
-            if !rest.is_empty() {
-                first.push_str(&format!(", {}", rest.join(", ")));
+    let mut line = format!("{} ran", name(fastest));
+    match rows.iter().find(|r| r.strategy == base) {
+        Some(b) if b.strategy != fastest.strategy => {
+            line.push_str(&format!(" {} faster than {base}", times(b, fastest)));
+            for r in others.iter().filter(|r| r.strategy != base) {
+                line.push_str(&format!(
+                    ", {} faster than {}",
+                    short_times(r, fastest),
+                    name(r)
+                ));
             }
         }
         _ => {
-            let rest: Vec<String> = others
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let ratio = if i == 0 {
-                        times(r, fastest)
-                    } else {
-                        short_times(r, fastest)
-                    };
-                    format!("{ratio} faster than {}", name(r))
-                })
-                .collect();
-            first.push_str(&format!(" {}", rest.join(", ")));
+            for (i, r) in others.iter().enumerate() {
+                let ratio = if i == 0 {
+                    times(r, fastest)
+                } else {
+                    short_times(r, fastest)
+                };
+                line.push_str(&format!(
+                    "{} {ratio} faster than {}",
+                    if i == 0 { "" } else { "," },
+                    name(r)
+                ));
+            }
         }
     }
-    lines.push(first);
-    if let Some(seq) = sequential {
-        let slower: Vec<String> = rows
-            .iter()
-            .filter(|r| r.strategy != Strategy::Sequential && r.wall_s.median > seq.wall_s.median)
-            .map(|r| format!("{} ({:.2}×)", name(r), seq.wall_s.median / r.wall_s.median))
-            .collect();
-        if !slower.is_empty() {
+    Some(line)
+}
+
+/// The row of `strategy` with the best speedup (a sweep has several).
+fn best(rows: &[ResultRow], strategy: Strategy) -> Option<&ResultRow> {
+    rows.iter()
+        .filter(|r| r.strategy == strategy)
+        .min_by(|a, b| a.wall_s.median.total_cmp(&b.wall_s.median))
+}
+
+/// `slow`'s median over `fast`'s: how many times faster `fast` ran.
+fn ratio(slow: &ResultRow, fast: &ResultRow) -> String {
+    format!("{}×", number(slow.wall_s.median / fast.wall_s.median))
+}
+
+/// Which lessons of the Python experiment carry over, from this run's figures.
+fn lessons(rows: &[ResultRow]) -> Vec<String> {
+    use Strategy::*;
+    let get = |s| best(rows, s);
+    let mut lines = Vec::new();
+    let workload = rows.first().map(|r| r.workload);
+    if workload == Some(crate::workload::Workload::Cpu) {
+        if let (Some(pt), Some(ps), Some(rt), Some(rs)) = (
+            get(PyThreads),
+            get(PySequential),
+            get(Threads),
+            get(Sequential),
+        ) {
             lines.push(format!(
-                "slower than sequential: {}. Not a bug: here start-up or contention costs \
-                 more than the parallelism saves.",
-                slower.join(", ")
+                "GIL: py-threads ran {} py-sequential's speed; Rust threads {} sequential's",
+                ratio(ps, pt),
+                ratio(rs, rt)
             ));
         }
+    } else if let (Some(pa), Some(pt), Some(ra), Some(rt)) =
+        (get(PyAsyncio), get(PyThreads), get(Async), get(Threads))
+    {
+        lines.push(format!(
+            "asyncio vs threads: Python {} faster, Rust {} faster",
+            ratio(pt, pa),
+            ratio(rt, ra)
+        ));
+    }
+    if let (Some(pp), Some(ps), Some(rp), Some(rs)) = (
+        get(PyProcesses),
+        get(PySequential),
+        get(Processes),
+        get(Sequential),
+    ) {
+        lines.push(format!(
+            "processes pay start-up: py-processes ran {} py-sequential's speed after {} of \
+             pool start; Rust processes {} sequential's after {}",
+            ratio(ps, pp),
+            super::format::seconds(pp.setup_s.median),
+            ratio(rs, rp),
+            super::format::seconds(rp.setup_s.median)
+        ));
+    }
+    if let (Some(ps), Some(rs)) = (get(PySequential), get(Sequential)) {
+        lines.push(format!(
+            "language: Rust sequential ran {} faster than py-sequential",
+            ratio(ps, rs)
+        ));
     }
     lines
 }
@@ -88,7 +189,7 @@ fn has_sweep(rows: &[ResultRow]) -> bool {
 
 /// `threads`, or `threads ×4` in a sweep.
 fn label(row: &ResultRow, sweep: bool) -> String {
-    if sweep && row.strategy != Strategy::Sequential {
+    if sweep && !row.strategy.single() {
         format!("{} ×{}", row.strategy, row.workers)
     } else {
         row.strategy.to_string()
@@ -204,7 +305,7 @@ mod tests {
         ]));
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(
-            lines[1].starts_with("slower than sequential: spawn (0.80×)."),
+            lines[1].starts_with("slower than sequential: spawn (0.80× sequential)."),
             "{}",
             lines[1]
         );
@@ -218,5 +319,45 @@ mod tests {
             (Strategy::Threads, 2, [0.5, 0.5, 0.5]),
         ]));
         assert!(lines[0].starts_with("threads ×2 ran 2.00×"), "{lines:?}");
+    }
+
+    /// With both languages: each headline against its own sequential, and the lessons.
+    #[test]
+    fn the_lessons_of_the_experiment_come_from_the_run() {
+        use Strategy::*;
+        let lines = lines(&rows(&[
+            (Sequential, 1, [0.08, 0.08, 0.08]),
+            (Threads, 2, [0.04, 0.04, 0.04]),
+            (Processes, 2, [0.045, 0.045, 0.045]),
+            (PySequential, 1, [8.0, 8.0, 8.0]),
+            (PyThreads, 2, [10.0, 10.0, 10.0]),
+            (PyProcesses, 2, [4.0, 4.0, 4.0]),
+        ]));
+        assert!(lines[0].starts_with("threads ran 2.00× "), "{lines:?}");
+        assert!(lines[1].starts_with("py-processes ran 2.00× "), "{lines:?}");
+        assert!(lines[1].contains("faster than py-sequential"), "{lines:?}");
+        assert!(
+            lines[2].starts_with("slower than sequential: py-threads (0.80× py-sequential)"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines[3],
+            "GIL: py-threads ran 0.80× py-sequential's speed; Rust threads 2.00× sequential's"
+        );
+        assert!(lines[4].starts_with("processes pay start-up: py-processes ran 2.00×"));
+        assert_eq!(
+            lines[5],
+            "language: Rust sequential ran 100× faster than py-sequential"
+        );
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces() {
+        let text = "async ran 10.7× faster than sequential, 2.21× faster than threads";
+        assert_eq!(
+            wrap(text, 40),
+            "async ran 10.7× faster than sequential,\n  2.21× faster than threads"
+        );
+        assert_eq!(wrap("short", 40), "short");
     }
 }

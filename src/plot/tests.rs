@@ -53,6 +53,7 @@ fn row(
         verify_note: None,
         checksum: "0".to_string(),
         io: None,
+        python: None,
     }
 }
 
@@ -71,6 +72,7 @@ fn report(results: Vec<ResultRow>) -> Report {
             strategies: MODELS.to_vec(),
             cpu: None,
             io: None,
+            python: None,
         },
         results,
     }

@@ -33,6 +33,8 @@ pub struct ChildExecutor {
     exe: PathBuf,
     /// A run still going after this long is killed with all its processes.
     run_timeout: Duration,
+    /// Runs the `py-*` models.
+    python: Option<crate::python::Interpreter>,
 }
 
 impl ChildExecutor {
@@ -47,6 +49,7 @@ impl ChildExecutor {
         ChildExecutor {
             exe,
             run_timeout: DEFAULT_RUN_TIMEOUT,
+            python: None,
         }
     }
 }
@@ -103,9 +106,25 @@ impl Executor for ChildExecutor {
         self.run_timeout = limit;
     }
 
+    fn set_python(&mut self, python: crate::python::Interpreter) {
+        self.python = Some(python);
+    }
+
     fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
-        let mut child = Command::new(&self.exe)
-            .arg("measure-run")
+        let mut command = match (&self.python, spec.strategy.is_python()) {
+            (Some(python), true) => {
+                let mut command = Command::new(&python.executable);
+                command.arg(&python.script);
+                command
+            }
+            (None, true) => bail!("{} needs --python", spec.strategy),
+            (_, false) => {
+                let mut command = Command::new(&self.exe);
+                command.arg("measure-run");
+                command
+            }
+        };
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -113,7 +132,7 @@ impl Executor for ChildExecutor {
             // the run starts.
             .process_group(0)
             .spawn()
-            .with_context(|| format!("starting {}", self.exe.display()))?;
+            .with_context(|| format!("starting the run process of {}", spec.strategy))?;
         let pid = child.id();
         let (Some(mut stdin), Some(stdout), Some(mut stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
@@ -176,6 +195,7 @@ impl Executor for ChildExecutor {
             cpu_s: usage.cpu_s,
             census: sample.census,
             outputs: sample.outputs,
+            python: sample.python,
         })
     }
 }

@@ -40,6 +40,8 @@ pub struct Measurement {
     /// Every process of the run: its most threads at once and its own peak memory.
     pub census: RunCensus,
     pub outputs: Outputs,
+    /// A Python run's interpreter, clients and start-up.
+    pub python: Option<crate::python::PythonInfo>,
 }
 
 /// Runs one spec once and measures it.
@@ -49,6 +51,9 @@ pub trait Executor {
     /// The time limit of each run from now on (`--run-timeout`); executors that run
     /// nothing for real ignore it.
     fn set_run_timeout(&mut self, _limit: Duration) {}
+
+    /// The interpreter that runs the `py-*` models (`--python`).
+    fn set_python(&mut self, _python: crate::python::Interpreter) {}
 }
 
 /// A model's measured runs, in the order they happened.
@@ -101,6 +106,7 @@ impl ModelRuns {
                         workers_at_once: None,
                     },
                     outputs: outputs.clone(),
+                    python: None,
                 })
                 .collect(),
         }
@@ -246,6 +252,7 @@ mod tests {
                 cpu_s: 0.0,
                 census: RunCensus::default(),
                 outputs: Outputs::Cpu(vec![]),
+                python: None,
             })
         }
     }
@@ -333,6 +340,7 @@ mod tests {
                 cpu_s: 0.0,
                 census: RunCensus::default(),
                 outputs: Outputs::Cpu(vec![]),
+                python: None,
             })
         }
     }

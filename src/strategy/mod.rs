@@ -93,10 +93,27 @@ pub enum Strategy {
     Rayon,
     Processes,
     Spawn,
+    /// The classic CPython versions, run by `python/concbench_py.py` (`--python`).
+    #[serde(rename = "py-sequential")]
+    PySequential,
+    #[serde(rename = "py-threads")]
+    PyThreads,
+    #[serde(rename = "py-asyncio")]
+    PyAsyncio,
+    #[serde(rename = "py-processes")]
+    PyProcesses,
 }
 
 impl Strategy {
-    /// Every model, in the order tables list them.
+    /// The CPython models `--python` adds, in table order.
+    pub const PYTHON: [Strategy; 4] = [
+        Strategy::PySequential,
+        Strategy::PyThreads,
+        Strategy::PyAsyncio,
+        Strategy::PyProcesses,
+    ];
+
+    /// Every Rust model (what `--strategy all` means), in the order tables list them.
     pub const ALL: [Strategy; 6] = [
         Strategy::Sequential,
         Strategy::Threads,
@@ -114,7 +131,35 @@ impl Strategy {
             Strategy::Rayon => "rayon",
             Strategy::Processes => "processes",
             Strategy::Spawn => "spawn",
+            Strategy::PySequential => "py-sequential",
+            Strategy::PyThreads => "py-threads",
+            Strategy::PyAsyncio => "py-asyncio",
+            Strategy::PyProcesses => "py-processes",
         }
+    }
+
+    /// Runs in the Python interpreter, not in concbench.
+    pub fn is_python(self) -> bool {
+        Strategy::PYTHON.contains(&self)
+    }
+
+    /// The model every speedup of this one is against: sequential for Rust,
+    /// py-sequential for Python.
+    pub fn baseline(self) -> Strategy {
+        if self.is_python() {
+            Strategy::PySequential
+        } else {
+            Strategy::Sequential
+        }
+    }
+
+    /// One worker, whatever `--workers` says: sequential and py-sequential, and
+    /// py-asyncio (one thread, one event loop).
+    pub fn single(self) -> bool {
+        matches!(
+            self,
+            Strategy::Sequential | Strategy::PySequential | Strategy::PyAsyncio
+        )
     }
 
     /// Parses a name or one of its aliases (`multiprocess`, `mp`, `tokio`, `seq`).
@@ -126,29 +171,35 @@ impl Strategy {
             "rayon" => Strategy::Rayon,
             "processes" | "process" | "multiprocess" | "mp" => Strategy::Processes,
             "spawn" | "process-per-task" => Strategy::Spawn,
+            "py-sequential" | "py-seq" => Strategy::PySequential,
+            "py-threads" => Strategy::PyThreads,
+            "py-asyncio" | "py-async" => Strategy::PyAsyncio,
+            "py-processes" | "py-mp" => Strategy::PyProcesses,
             _ => return None,
         })
     }
 
-    /// The implementation.
-    pub fn model(self) -> &'static dyn Model {
-        match self {
+    /// The implementation; `None` for the Python models, which run in the
+    /// interpreter ([`crate::python`]).
+    pub fn model(self) -> Option<&'static dyn Model> {
+        Some(match self {
             Strategy::Sequential => &sequential::Sequential,
             Strategy::Threads => &threads::Threads,
             Strategy::Async => &async_tokio::AsyncTokio,
             Strategy::Rayon => &rayon_pool::RayonPool,
             Strategy::Processes => &processes::Processes,
             Strategy::Spawn => &spawn::Spawn,
-        }
+            Strategy::PySequential
+            | Strategy::PyThreads
+            | Strategy::PyAsyncio
+            | Strategy::PyProcesses => return None,
+        })
     }
 
-    /// Sequential always runs one worker, whatever `--workers` says.
+    /// Sequential always runs one worker, whatever `--workers` says (see
+    /// [`Strategy::single`]).
     pub fn workers(self, requested: usize) -> usize {
-        if self == Strategy::Sequential {
-            1
-        } else {
-            requested
-        }
+        if self.single() { 1 } else { requested }
     }
 }
 
@@ -208,7 +259,9 @@ pub struct Timed {
 
 /// Runs the model once and times it by the rule in this module's docs.
 pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Result<Timed> {
-    let model = strategy.model();
+    let model = strategy
+        .model()
+        .ok_or_else(|| anyhow::anyhow!("{strategy} runs in Python, not in concbench"))?;
     let workers = strategy.workers(workers);
     let started = Instant::now();
     let (setup, outputs, children) = match job {
@@ -288,7 +341,7 @@ mod tests {
             Strategy::Rayon,
         ] {
             for workers in [1, 3] {
-                let run = strategy.model().run_cpu(&job, workers).unwrap();
+                let run = strategy.model().unwrap().run_cpu(&job, workers).unwrap();
                 assert_eq!(run.outputs, expected, "{strategy} with {workers} workers");
             }
         }

@@ -27,6 +27,7 @@ pub fn run() -> anyhow::Result<()> {
         setup_s: timed.setup.as_secs_f64(),
         outputs: timed.outputs,
         census: timed.census,
+        python: None,
     };
     write_message(&mut std::io::stdout().lock(), &sample)
 }

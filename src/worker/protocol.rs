@@ -100,6 +100,9 @@ pub struct RunSample {
     pub outputs: Outputs,
     /// The run process and each of its worker processes, as each read itself.
     pub census: RunCensus,
+    /// What a Python run says about its interpreter; `None` from concbench's own.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub python: Option<crate::python::PythonInfo>,
 }
 
 /// Writes one message as one line and flushes it.
@@ -253,6 +256,7 @@ mod tests {
                 }],
                 workers_at_once: Some(2),
             },
+            python: None,
         };
         round_trip(&[sample]);
     }
