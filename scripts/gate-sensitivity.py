@@ -51,10 +51,17 @@ def verdicts(binary, baseline, current):
         sys.exit(f"compare failed ({out.returncode}): {out.stderr.strip()}")
     found = {}
     for line in out.stdout.splitlines():
-        cells = [c.strip(" │|") for c in line.split("┆")]
-        if len(cells) >= 4 and cells[0] not in ("model", ""):
-            found[cells[0]] = cells[-1]
+        words = line.split()
+        # A row: the model first, the verdict last (the table's default style).
+        if len(words) >= 4 and words[0] in MODELS:
+            found[words[0]] = words[-1]
     return found
+
+
+MODELS = {
+    "sequential", "threads", "async", "rayon", "processes", "spawn",
+    "py-sequential", "py-threads", "py-asyncio", "py-processes",
+}
 
 
 def slowed(report, model, factor):

@@ -235,7 +235,7 @@ pub struct GateArgs {
 #[derive(Debug, Args)]
 pub struct ThresholdArgs {
     /// Slower by more than this (and significantly) is a regression.
-    #[arg(long, value_name = "PERCENT", default_value = "10%")]
+    #[arg(long, value_name = "PERCENT", default_value = "5%")]
     pub max_regression: String,
 
     /// p-value below which a difference counts as real. Both sides need enough runs to
@@ -314,8 +314,9 @@ pub enum KernelArg {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "CPU job")]
 pub struct CpuArgs {
-    /// How many numbers: start, start+1, ... (squares), or how many fib(35) (fib).
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = at_least::<u64>(1))]
+    /// How many numbers: start, start+1, ... (squares), or how many fib(35) (fib); at
+    /// most 1000000.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = whole_number::<u64>(1, crate::config::MAX_ITEMS as u64))]
     pub count: u64,
 
     /// The first number, for squares [default: 5000000].
@@ -349,8 +350,8 @@ pub struct IoArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least::<u32>(1))]
     pub repeat: u32,
 
-    /// Requests to the built-in server, per run of each model.
-    #[arg(long, value_name = "N", default_value_t = 160, value_parser = at_least::<u32>(1))]
+    /// Requests to the built-in server, per run of each model; at most 1000000.
+    #[arg(long, value_name = "N", default_value_t = 160, value_parser = whole_number::<u32>(1, crate::config::MAX_ITEMS as u64))]
     pub requests: u32,
 
     /// Latency of the built-in server per request: 50ms, 1.5s, 200us, 0.
@@ -370,8 +371,8 @@ pub struct IoArgs {
     #[arg(long, value_name = "SIZE", default_value = "4MiB", value_parser = parse_size)]
     pub max_body_bytes: u64,
 
-    /// Most requests in flight at once in the async model.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = at_least::<usize>(1))]
+    /// Most requests in flight at once in the async model, 1 to 65536.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = whole_number::<usize>(1, 65_536))]
     pub concurrency: usize,
 
     /// Exit 0 even when some requests failed (they are still counted and reported).

@@ -30,6 +30,10 @@ pub const DEFAULT_PRECISION: f64 = 0.02;
 /// ... or this much time was spent measuring one workload, or this many rounds ran.
 pub const DEFAULT_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 pub const MAX_ROUNDS: u32 = 100;
+/// The most numbers (cpu) or requests (io) one run may hold: a million items is
+/// minutes of work and tens of megabytes of results; more is a typo, and would only
+/// exhaust memory.
+pub const MAX_ITEMS: usize = 1_000_000;
 /// More workers than this is a typo, not an experiment.
 pub const MAX_WORKERS: usize = 1024;
 /// The largest `--body-bytes`: the built-in server builds its body once, in memory,
@@ -352,6 +356,12 @@ fn cpu_plan(
     }
     let numbers = match (&args.numbers, kernel) {
         (Some(numbers), _) if numbers.is_empty() => return Err(usage("--numbers is empty")),
+        (Some(numbers), _) if numbers.len() > MAX_ITEMS => {
+            return Err(usage(format!(
+                "--numbers lists {} numbers; at most {MAX_ITEMS}",
+                numbers.len()
+            )));
+        }
         (Some(numbers), _) => numbers.clone(),
         (None, Kernel::Fib) => {
             if args.start.is_some() {
@@ -419,6 +429,14 @@ fn io_plan(
     let target = match &args.sites {
         Some(file) => {
             let sites = crate::workload::io::read_sites(file)?;
+            let total = sites.len().saturating_mul(args.repeat as usize);
+            if total > MAX_ITEMS {
+                return Err(usage(format!(
+                    "--repeat {} of {} sites makes {total} requests; at most {MAX_ITEMS}",
+                    args.repeat,
+                    sites.len()
+                )));
+            }
             let urls = (0..args.repeat)
                 .flat_map(|_| sites.iter().cloned())
                 .collect();

@@ -11,7 +11,7 @@
 //!
 //! # The verdict rule
 //!
-//! With `max_regression` (the slowdown tolerated, default 10 %) and `significance`
+//! With `max_regression` (the slowdown tolerated, default 5 %) and `significance`
 //! (default 0.05):
 //!
 //! | verdict | when |
@@ -158,7 +158,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Thresholds {
         Thresholds {
-            max_regression: 0.10,
+            max_regression: 0.05,
             significance: 0.05,
             fail_on_inconclusive: false,
         }

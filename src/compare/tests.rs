@@ -3,6 +3,15 @@
 use super::*;
 use crate::machine::Machine;
 use crate::output::table::{Style, TableOptions};
+
+/// The rule's tests were written for a 10 % tolerance (the default is 5 %, tuned on
+/// real runs by scripts/gate-sensitivity.py); they test the rule, not the default.
+fn ten_percent() -> Thresholds {
+    Thresholds {
+        max_regression: 0.10,
+        ..Thresholds::default()
+    }
+}
 use crate::report::SCHEMA_VERSION;
 use crate::significance::SplitMix64;
 use crate::stats::Summary;
@@ -75,7 +84,7 @@ fn two_models(scale: f64, seed: u64) -> Report {
 #[test]
 fn identical_reports_have_no_regression() {
     let baseline = two_models(1.0, 1);
-    let outcome = compare(&baseline, &baseline, Thresholds::default()).unwrap();
+    let outcome = compare(&baseline, &baseline, ten_percent()).unwrap();
     assert_eq!(outcome.regressions, 0);
     assert_eq!(outcome.comparisons.len(), 2);
     for c in &outcome.comparisons {
@@ -88,12 +97,7 @@ fn identical_reports_have_no_regression() {
 
 #[test]
 fn thirty_percent_slower_is_a_regression() {
-    let outcome = compare(
-        &two_models(1.0, 1),
-        &two_models(1.3, 11),
-        Thresholds::default(),
-    )
-    .unwrap();
+    let outcome = compare(&two_models(1.0, 1), &two_models(1.3, 11), ten_percent()).unwrap();
     assert_eq!(outcome.regressions, 2);
     for c in &outcome.comparisons {
         assert_eq!(c.verdict, Verdict::Slower, "{c:?}");
@@ -102,12 +106,7 @@ fn thirty_percent_slower_is_a_regression() {
         assert!(c.change_ci.0 > 0.1 && c.change_ci.0 <= c.change && c.change <= c.change_ci.1);
         assert!(c.p_value < 0.001);
     }
-    let back = compare(
-        &two_models(1.3, 11),
-        &two_models(1.0, 1),
-        Thresholds::default(),
-    )
-    .unwrap();
+    let back = compare(&two_models(1.3, 11), &two_models(1.0, 1), ten_percent()).unwrap();
     assert!(
         back.comparisons
             .iter()
@@ -118,12 +117,7 @@ fn thirty_percent_slower_is_a_regression() {
 
 #[test]
 fn a_small_shift_is_not_a_regression() {
-    let outcome = compare(
-        &two_models(1.0, 1),
-        &two_models(1.03, 11),
-        Thresholds::default(),
-    )
-    .unwrap();
+    let outcome = compare(&two_models(1.0, 1), &two_models(1.03, 11), ten_percent()).unwrap();
     assert_eq!(outcome.regressions, 0);
     for c in &outcome.comparisons {
         // Real (every run moved) but inside the 10 % tolerance.
@@ -137,14 +131,10 @@ fn too_few_runs_are_inconclusive_and_refused() {
     let baseline = report(&[(Strategy::Threads, vec![0.10, 0.11, 0.12])]);
     let current = report(&[(Strategy::Threads, vec![0.20, 0.21, 0.22])]);
     // 3 runs a side cannot reach p < 0.05, however far apart they are...
-    let c = compare_rows(
-        &baseline.results[0],
-        &current.results[0],
-        Thresholds::default(),
-    );
+    let c = compare_rows(&baseline.results[0], &current.results[0], ten_percent());
     assert_eq!(c.verdict, Verdict::Inconclusive);
     // ... so a gate on them could never fail, and is refused.
-    let error = compare(&baseline, &current, Thresholds::default())
+    let error = compare(&baseline, &current, ten_percent())
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -155,13 +145,9 @@ fn too_few_runs_are_inconclusive_and_refused() {
          4 or more on both sides"
     );
     let single = report(&[(Strategy::Threads, vec![0.2])]);
-    let c = compare_rows(
-        &single.results[0],
-        &single.results[0],
-        Thresholds::default(),
-    );
+    let c = compare_rows(&single.results[0], &single.results[0], ten_percent());
     assert_eq!(c.verdict, Verdict::Inconclusive);
-    let error = compare(&single, &single, Thresholds::default())
+    let error = compare(&single, &single, ten_percent())
         .unwrap_err()
         .to_string();
     assert!(
@@ -175,7 +161,7 @@ fn an_inconclusive_row_fails_only_when_asked() {
     let baseline = two_models(1.0, 1);
     // Exactly at the tolerance: neither within it nor shown beyond it.
     let current = two_models(1.1, 1);
-    let outcome = compare(&baseline, &current, Thresholds::default()).unwrap();
+    let outcome = compare(&baseline, &current, ten_percent()).unwrap();
     assert!(
         outcome
             .comparisons
@@ -189,7 +175,7 @@ fn an_inconclusive_row_fails_only_when_asked() {
     );
     let strict = Thresholds {
         fail_on_inconclusive: true,
-        ..Thresholds::default()
+        ..ten_percent()
     };
     let outcome = compare(&baseline, &current, strict).unwrap();
     assert_eq!((outcome.regressions, outcome.failed_inconclusive), (0, 2));
@@ -205,7 +191,7 @@ fn different_cpu_numbers_are_an_error() {
     let baseline = two_models(1.0, 1);
     let mut current = baseline.clone();
     current.config.cpu.as_mut().unwrap().numbers.push(7);
-    let error = compare(&baseline, &current, Thresholds::default())
+    let error = compare(&baseline, &current, ten_percent())
         .unwrap_err()
         .to_string();
     assert_eq!(
@@ -213,14 +199,14 @@ fn different_cpu_numbers_are_an_error() {
         "the reports were measured with different cpu settings (numbers differs); compare only like with like"
     );
     current.config.cpu.as_mut().unwrap().kernel = "squares".to_string();
-    let error = compare(&baseline, &current, Thresholds::default())
+    let error = compare(&baseline, &current, ten_percent())
         .unwrap_err()
         .to_string();
     assert!(error.contains("(kernel, numbers differ)"), "{error}");
     // More runs is not a different workload.
     let mut current = baseline.clone();
     current.config.cpu.as_mut().unwrap().runs = 30;
-    assert!(compare(&baseline, &current, Thresholds::default()).is_ok());
+    assert!(compare(&baseline, &current, ten_percent()).is_ok());
 }
 
 #[test]
@@ -228,12 +214,12 @@ fn nothing_shared_is_an_error() {
     let baseline = two_models(1.0, 1);
     let mut io_only = baseline.clone();
     io_only.config.cpu = None;
-    let error = compare(&baseline, &io_only, Thresholds::default())
+    let error = compare(&baseline, &io_only, ten_percent())
         .unwrap_err()
         .to_string();
     assert!(error.contains("share no workload"), "{error}");
     let other = report(&[(Strategy::Rayon, runs(0.05, 3))]);
-    let error = compare(&baseline, &other, Thresholds::default())
+    let error = compare(&baseline, &other, ten_percent())
         .unwrap_err()
         .to_string();
     assert!(
@@ -247,7 +233,7 @@ fn another_machine_is_a_warning_only() {
     let baseline = two_models(1.0, 1);
     let mut current = baseline.clone();
     current.machine.hostname = Some("runner-2".to_string());
-    let outcome = compare(&baseline, &current, Thresholds::default()).unwrap();
+    let outcome = compare(&baseline, &current, ten_percent()).unwrap();
     assert_eq!(outcome.regressions, 0);
     assert_eq!(
         outcome.warnings,
@@ -258,7 +244,7 @@ fn another_machine_is_a_warning_only() {
     // An unknown hostname is not a different one.
     current.machine.hostname = None;
     assert!(
-        compare(&baseline, &current, Thresholds::default())
+        compare(&baseline, &current, ten_percent())
             .unwrap()
             .warnings
             .is_empty()
@@ -271,7 +257,7 @@ fn rows_on_one_side_and_outliers_are_warnings() {
     let mut spiky = runs(0.060, 2);
     spiky[3] = 0.5;
     let current = report(&[(Strategy::Threads, spiky), (Strategy::Rayon, runs(0.05, 3))]);
-    let outcome = compare(&baseline, &current, Thresholds::default()).unwrap();
+    let outcome = compare(&baseline, &current, ten_percent()).unwrap();
     assert_eq!(outcome.comparisons.len(), 1);
     assert_eq!(
         outcome.warnings,
@@ -443,7 +429,7 @@ const QUIET_RUNNER: Noise = Noise {
 
 #[test]
 fn twenty_identical_reruns_give_at_most_one_false_regression() {
-    let comparisons = reruns_pairwise(101, 10, SHARED_RUNNER, Thresholds::default());
+    let comparisons = reruns_pairwise(101, 10, SHARED_RUNNER, ten_percent());
     assert_eq!(comparisons.len(), 380); // 190 pairs, each both ways
     assert!(
         regressions(&comparisons) <= 1,
@@ -454,18 +440,11 @@ fn twenty_identical_reruns_give_at_most_one_false_regression() {
 
 #[test]
 fn clear_slowdowns_are_caught_with_ten_runs() {
-    let caught = regressions(&slowdowns(
-        7,
-        40,
-        10,
-        1.3,
-        SHARED_RUNNER,
-        Thresholds::default(),
-    ));
+    let caught = regressions(&slowdowns(7, 40, 10, 1.3, SHARED_RUNNER, ten_percent()));
     assert!(caught >= 34, "30 % slower caught in {caught} of 40");
     let five = Thresholds {
         max_regression: 0.05,
-        ..Thresholds::default()
+        ..ten_percent()
     };
     let caught = regressions(&slowdowns(7, 40, 10, 1.1, QUIET_RUNNER, five));
     assert!(
@@ -495,7 +474,7 @@ fn verdict_rule_sweep() {
     ] {
         let thresholds = Thresholds {
             max_regression: max,
-            ..Thresholds::default()
+            ..ten_percent()
         };
         for spike in [0.0, 0.1] {
             for per_run in [0.02, 0.05, 0.10] {
