@@ -99,15 +99,15 @@ fn numbers_out_of_range_name_the_range_not_rusts_parse_error() {
         ),
         (
             &["cpu", "--count", "many"],
-            "invalid value 'many' for '--count <N>': expected a whole number, at least 1",
+            "invalid value 'many' for '--count <N>': expected a whole number from 1 to 1000000",
         ),
         (
             &["io", "--concurrency", "0"],
-            "invalid value '0' for '--concurrency <N>': expected a whole number, at least 1",
+            "invalid value '0' for '--concurrency <N>': expected a whole number from 1 to 65536",
         ),
         (
             &["io", "--requests", "0"],
-            "invalid value '0' for '--requests <N>': expected a whole number, at least 1",
+            "invalid value '0' for '--requests <N>': expected a whole number from 1 to 1000000",
         ),
         (
             &["io", "--timeout", "0"],
