@@ -395,7 +395,7 @@ class InterpreterTest(unittest.TestCase):
         done = run_script(args=["--version-info"])
         self.assertEqual(done.returncode, 0, done.stderr)
         info = json.loads(done.stdout)
-        self.assertEqual(list(info), ["version", "gil", "http_blocking", "http_async"])
+        self.assertEqual(list(info), ["version", "gil", "http_blocking", "http_async", "executable"])
         self.assertEqual(info["version"], platform.python_version())
         self.assertIsInstance(info["gil"], bool)
         self.assertIn(info["http_blocking"], ("requests", "http.client"))
