@@ -188,14 +188,18 @@ fn save(
         (Some(_), None) => "cpu",
         _ => "io",
     };
-    let path = match &config.save.to {
+    // `--output` replaces its file, as the user asked; a default name never replaces
+    // an earlier run saved in the same second.
+    let saved = match &config.save.to {
         SaveTo::Nowhere => None,
-        SaveTo::Path(path) => Some(path.clone()),
-        SaveTo::DefaultName => Some(results::default_path(label, started)),
+        SaveTo::Path(path) => Some(results::save(report, path).map(|()| path.clone())?),
+        SaveTo::DefaultName => Some(results::save_new(
+            report,
+            &results::default_path(label, started),
+        )?),
     };
     // Always said, terminal or not: a CI log must show where its files went.
-    if let Some(path) = &path {
-        results::save(report, path)?;
+    if let Some(path) = &saved {
         eprintln!("saved {}", path.display());
     }
     let Some(path) = &config.save.baseline else {

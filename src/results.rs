@@ -47,11 +47,22 @@ pub fn resolve(path_or_name: &str) -> anyhow::Result<PathBuf> {
     baseline_path(path_or_name)
 }
 
-/// Writes the report as pretty JSON, atomically.
+/// Writes the report as pretty JSON, atomically, replacing what is at `path`.
 pub fn save(report: &Report, path: &Path) -> anyhow::Result<()> {
+    crate::export::write_atomic(path, &encode(report)?)
+}
+
+/// Writes the report as pretty JSON, atomically, under `path` or, when that exists,
+/// the next free `NAME-N.json`; returns the path written. For default names: a saved
+/// run is never replaced by a later one.
+pub fn save_new(report: &Report, path: &Path) -> anyhow::Result<PathBuf> {
+    crate::export::write_new(path, &encode(report)?)
+}
+
+fn encode(report: &Report) -> anyhow::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(report).context("encoding the report")?;
     bytes.push(b'\n');
-    crate::export::write_atomic(path, &bytes)
+    Ok(bytes)
 }
 
 /// Reads a saved report, refusing other schema versions with a clear message.

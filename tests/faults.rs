@@ -3,7 +3,11 @@
 
 mod common;
 
-use common::{concbench, stderr};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{concbench, concbench_in, stderr};
 
 #[test]
 fn huge_inputs_are_refused_before_anything_runs() {
@@ -60,4 +64,123 @@ fn a_sites_list_repeated_past_the_limit_is_refused() {
         stderr(&output).trim(),
         "error: --repeat 4000000 of 2 sites makes 8000000 requests; at most 1000000"
     );
+}
+
+/// A quick cpu run that saves its report under `results/` with the default name.
+const SAVING_RUN: &[&str] = &[
+    "cpu",
+    "--count",
+    "3",
+    "--strategy",
+    "sequential",
+    "--warmup",
+    "0",
+    "--runs",
+    "3",
+];
+
+/// Every entry of `dir`, by name, sorted; hidden temp files included.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn results_that_cannot_be_written_fail_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // Root ignores permission bits, so "not writable" is made the way that binds
+    // everyone: `results` is a file.
+    std::fs::write(dir.join("results"), "not a directory").unwrap();
+    let output = concbench_in(dir, SAVING_RUN);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: writing results/cpu-")
+            && last.ends_with(": results is not a directory"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(entries(dir), ["results"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("results")).unwrap(),
+        "not a directory"
+    );
+}
+
+#[test]
+fn a_write_that_runs_out_of_room_leaves_earlier_results_and_no_temp_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let earlier = concbench_in(dir, SAVING_RUN);
+    assert_eq!(earlier.status.code(), Some(0), "{}", stderr(&earlier));
+    let before = entries(&dir.join("results"));
+    assert_eq!(before.len(), 1, "{before:?}");
+    let earlier_bytes = std::fs::read(dir.join("results").join(&before[0])).unwrap();
+
+    // A file-size limit of 1 KiB stands in for a full disk without privileges: the
+    // write fails part-way with EFBIG, as it would with ENOSPC. The shell ignores
+    // SIGXFSZ, and ignored signals stay ignored across exec.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 2; exec \"$0\" {}",
+        SAVING_RUN.join(" ")
+    );
+    let output = Command::new("sh")
+        .args(["-c", &script, common::BIN])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: writing results/cpu-") && last.contains("File too large"),
+        "{err}"
+    );
+    // Nothing half-written, nothing replaced, no temp file.
+    assert_eq!(entries(&dir.join("results")), before);
+    assert_eq!(
+        std::fs::read(dir.join("results").join(&before[0])).unwrap(),
+        earlier_bytes
+    );
+}
+
+#[test]
+fn a_run_saved_in_the_same_second_as_another_keeps_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let results = dir.join("results");
+    std::fs::create_dir(&results).unwrap();
+    // Occupy the default names of the next minute, so the run's own second is taken
+    // whenever it finishes.
+    let now = std::time::SystemTime::now();
+    let mut taken = Vec::new();
+    for second in 0..60 {
+        let path = concbench::results::default_path("cpu", now + Duration::from_secs(second));
+        std::fs::write(&dir.join(&path), "an earlier run").unwrap();
+        taken.push(path);
+    }
+    let output = concbench_in(dir, SAVING_RUN);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    for path in &taken {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(path)).unwrap(),
+            "an earlier run"
+        );
+    }
+    let saved = err
+        .lines()
+        .find_map(|line| line.strip_prefix("saved "))
+        .expect("a saved line");
+    assert!(saved.ends_with("-2.json"), "{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(saved)).unwrap()).unwrap();
+    assert_eq!(report["results"][0]["strategy"], "sequential");
+    assert_eq!(entries(&results).len(), 61);
 }

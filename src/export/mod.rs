@@ -158,6 +158,58 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let (dir, temp_path) = filled_temp(path, bytes)?;
+    if let Err(err) = fs::rename(&temp_path, path) {
+        let _ = fs::remove_file(&temp_path);
+        return Err(err.into());
+    }
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Like [`write_atomic`], but never replaces a file: when `path` exists, the bytes go
+/// to `NAME-2.EXT`, `NAME-3.EXT`, ... instead, and the path written is returned. Two
+/// runs saved in the same second (default names carry the second) both keep their
+/// report. The claim is a hard link, which fails if the name exists, so two processes
+/// saving at once cannot take the same name either.
+pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    write_new_inner(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn write_new_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let (dir, temp_path) = filled_temp(path, bytes)?;
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let extension = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()));
+    let mut claimed = Err(io::Error::other("no free name"));
+    for n in 1..=1000u32 {
+        let candidate = match n {
+            1 => path.to_path_buf(),
+            n => dir.join(format!("{stem}-{n}{}", extension.as_deref().unwrap_or(""))),
+        };
+        match fs::hard_link(&temp_path, &candidate) {
+            Ok(()) => {
+                claimed = Ok(candidate);
+                break;
+            }
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(err) => {
+                claimed = Err(err);
+                break;
+            }
+        }
+    }
+    let _ = fs::remove_file(&temp_path);
+    let written = claimed?;
+    sync_dir(dir);
+    Ok(written)
+}
+
+/// Creates the target's directory if needed and a temp file beside the target holding
+/// `bytes`, synced and closed; returns the directory and the temp file's path. On any
+/// error the temp file is gone.
+fn filled_temp<'a>(path: &'a Path, bytes: &[u8]) -> anyhow::Result<(&'a Path, PathBuf)> {
     let name = path.file_name().context("the path names no file")?;
     // `Path::new("x.json").parent()` is `Some("")`: the current directory.
     let dir = match path.parent() {
@@ -172,21 +224,18 @@ fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 
     let (temp_path, file) = create_temp(dir, &name.to_string_lossy())?;
-    if let Err(err) = fill_and_rename(file, bytes, &temp_path, path) {
+    if let Err(err) = fill(file, bytes) {
         let _ = fs::remove_file(&temp_path);
         return Err(err.into());
     }
-    sync_dir(dir);
-    Ok(())
+    Ok((dir, temp_path))
 }
 
-/// Writes and syncs the temp file, closes it, and renames it over `path`. Takes the
-/// file by value so it is closed on every path out, before the caller removes it.
-fn fill_and_rename(mut file: File, bytes: &[u8], temp_path: &Path, path: &Path) -> io::Result<()> {
+/// Writes and syncs the temp file and closes it. Takes the file by value so it is
+/// closed on every path out, before the caller renames or removes it.
+fn fill(mut file: File, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(temp_path, path)
+    file.sync_all()
 }
 
 /// Creates a new, empty temp file next to the target. The name is unique within this

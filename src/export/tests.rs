@@ -6,7 +6,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use super::{Destination, ExportFormat, ExportManager, write_atomic};
+use super::{Destination, ExportFormat, ExportManager, write_atomic, write_new};
 use crate::machine::Machine;
 use crate::report::{
     CpuSettings, IoFigures, IoSettings, Latency, Report, ReportConfig, ResultRow, SCHEMA_VERSION,
@@ -351,6 +351,30 @@ fn write_atomic_fails_naming_the_path_and_leaves_nothing() {
     let err = write_atomic(&target, b"data").unwrap_err();
     assert!(format!("{err:#}").starts_with(&format!("writing {}: ", target.display())));
     assert_eq!(entries(dir.path()), ["file", "target"]);
+}
+
+#[test]
+fn write_new_never_replaces_and_takes_the_next_free_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cpu-20261123T083248Z.json");
+
+    assert_eq!(write_new(&path, b"first").unwrap(), path);
+    let second = write_new(&path, b"second").unwrap();
+    let third = write_new(&path, b"third").unwrap();
+
+    assert_eq!(second, dir.path().join("cpu-20261123T083248Z-2.json"));
+    assert_eq!(third, dir.path().join("cpu-20261123T083248Z-3.json"));
+    assert_eq!(fs::read(&path).unwrap(), b"first");
+    assert_eq!(fs::read(&second).unwrap(), b"second");
+    assert_eq!(fs::read(&third).unwrap(), b"third");
+    assert_eq!(
+        entries(dir.path()),
+        [
+            "cpu-20261123T083248Z-2.json",
+            "cpu-20261123T083248Z-3.json",
+            "cpu-20261123T083248Z.json"
+        ]
+    );
 }
 
 #[test]
