@@ -162,7 +162,7 @@ fn a_run_saved_in_the_same_second_as_another_keeps_both() {
     let mut taken = Vec::new();
     for second in 0..60 {
         let path = concbench::results::default_path("cpu", now + Duration::from_secs(second));
-        std::fs::write(&dir.join(&path), "an earlier run").unwrap();
+        std::fs::write(dir.join(&path), "an earlier run").unwrap();
         taken.push(path);
     }
     let output = concbench_in(dir, SAVING_RUN);
