@@ -39,12 +39,45 @@ pub fn baseline_path(name: &str) -> anyhow::Result<PathBuf> {
 
 /// A path as given, or, when no such file exists and it is a plain name, that
 /// saved baseline.
+///
+/// A plain name with no saved baseline behind it is an error that lists the saved
+/// ones, so a typo is seen at once.
 pub fn resolve(path_or_name: &str) -> anyhow::Result<PathBuf> {
     let path = PathBuf::from(path_or_name);
     if path.exists() || path_or_name.contains(['/', '\\']) || path_or_name.ends_with(".json") {
         return Ok(path);
     }
-    baseline_path(path_or_name)
+    let baseline = baseline_path(path_or_name)?;
+    if !baseline.exists() {
+        let saved = saved_baselines();
+        let saved = if saved.is_empty() {
+            "none are saved; make one with --save-baseline NAME".to_string()
+        } else {
+            format!("saved: {}", saved.join(", "))
+        };
+        bail!(
+            "no file and no saved baseline named '{path_or_name}' ({} does not exist; {saved})",
+            baseline.display()
+        );
+    }
+    Ok(baseline)
+}
+
+/// The names of the baselines under `results/baselines/`, sorted.
+fn saved_baselines() -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(Path::new(RESULTS_DIR).join("baselines")) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".json")?;
+            (!stem.starts_with('.')).then(|| stem.to_string())
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// Writes the report as pretty JSON, atomically, replacing what is at `path`.
@@ -73,11 +106,17 @@ pub fn load(path: &Path) -> anyhow::Result<Report> {
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let version = value.get("schema_version").and_then(|v| v.as_u64());
     if version != Some(u64::from(SCHEMA_VERSION)) {
-        bail!(
-            "{} has schema_version {}, this concbench reads {SCHEMA_VERSION}",
-            path.display(),
-            version.map_or("none".to_string(), |v| v.to_string())
-        );
+        let why = match version {
+            None => "no schema_version: not a concbench report".to_string(),
+            Some(v) if v > u64::from(SCHEMA_VERSION) => format!(
+                "schema_version {v}, from a newer concbench; this one reads {SCHEMA_VERSION}"
+            ),
+            Some(v) => format!(
+                "schema_version {v}, from an older concbench; this one reads \
+                 {SCHEMA_VERSION} (measure it again to compare)"
+            ),
+        };
+        bail!("{} has {why}", path.display());
     }
     serde_json::from_value(value)
         .with_context(|| format!("{} is not a concbench report", path.display()))
@@ -149,9 +188,14 @@ mod tests {
             resolve("some/dir/x.json").unwrap(),
             PathBuf::from("some/dir/x.json")
         );
-        assert_eq!(
-            resolve("nightly").unwrap(),
-            Path::new("results/baselines/nightly.json")
+        // Run in the crate's directory, where no baseline named "nightly" is saved.
+        let err = resolve("nightly").unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "no file and no saved baseline named 'nightly' \
+                 (results/baselines/nightly.json does not exist; "
+            ),
+            "{err}"
         );
     }
 }

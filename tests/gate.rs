@@ -485,3 +485,77 @@ fn expect_help_lists_the_metric_names() {
         assert!(entry.contains(metric), "{metric} missing: {entry}");
     }
 }
+
+#[test]
+fn a_baseline_that_cannot_be_read_is_named_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    save_baseline(dir, "main", "4");
+    let saved = std::fs::read_to_string(dir.join("results/baselines/main.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let variant = |name: &str, change: &dyn Fn(&mut serde_json::Value)| {
+        let mut copy = report.clone();
+        change(&mut copy);
+        std::fs::write(dir.join(name), copy.to_string()).unwrap();
+    };
+    variant("older.json", &|r| r["schema_version"] = 1.into());
+    variant("newer.json", &|r| r["schema_version"] = 99.into());
+    variant("unversioned.json", &|r| {
+        r.as_object_mut().unwrap().remove("schema_version");
+    });
+    variant("no-results.json", &|r| {
+        r.as_object_mut().unwrap().remove("results");
+    });
+    std::fs::write(dir.join("truncated.json"), &saved[..saved.len() / 2]).unwrap();
+    std::fs::write(dir.join("text.json"), "median 1.2 s\n").unwrap();
+    std::fs::write(dir.join("empty.json"), "").unwrap();
+
+    let cases: &[(&str, &str)] = &[
+        (
+            "nightly",
+            "error: no file and no saved baseline named 'nightly' \
+             (results/baselines/nightly.json does not exist; saved: main)",
+        ),
+        (
+            "gone.json",
+            "error: cannot read report gone.json: No such file or directory",
+        ),
+        (
+            "truncated.json",
+            "error: truncated.json is not JSON: EOF while parsing",
+        ),
+        (
+            "text.json",
+            "error: text.json is not JSON: expected value at line 1 column 1",
+        ),
+        (
+            "empty.json",
+            "error: empty.json is not JSON: EOF while parsing a value",
+        ),
+        (
+            "older.json",
+            "error: older.json has schema_version 1, from an older concbench; this one \
+             reads 2 (measure it again to compare)",
+        ),
+        (
+            "newer.json",
+            "error: newer.json has schema_version 99, from a newer concbench; this one reads 2",
+        ),
+        (
+            "unversioned.json",
+            "error: unversioned.json has no schema_version: not a concbench report",
+        ),
+        (
+            "no-results.json",
+            "error: no-results.json is not a concbench report: missing field `results`",
+        ),
+    ];
+    for (baseline, message) in cases {
+        let output = run(dir, &["--runs", "4", "--baseline", baseline]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{baseline}: {err}");
+        assert_eq!(err.lines().count(), 1, "{baseline}: {err}");
+        assert!(err.starts_with(message), "{baseline}: {err}");
+        assert_nothing_ran(dir, &output);
+    }
+}
