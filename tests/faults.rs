@@ -3,9 +3,10 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{concbench, concbench_in, stderr};
 
@@ -183,4 +184,121 @@ fn a_run_saved_in_the_same_second_as_another_keeps_both() {
         serde_json::from_str(&std::fs::read_to_string(dir.join(saved)).unwrap()).unwrap();
     assert_eq!(report["results"][0]["strategy"], "sequential");
     assert_eq!(entries(&results).len(), 61);
+}
+
+/// Tasks (threads and processes) the real user already runs: what a new limit on
+/// tasks must leave room for.
+fn tasks_of_user(uid: u32) -> u64 {
+    let mut tasks = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+        };
+        if field("Uid:") == Some(u64::from(uid)) {
+            tasks += field("Threads:").unwrap_or(1);
+        }
+    }
+    tasks
+}
+
+#[test]
+fn a_thread_or_process_the_os_refuses_is_an_error_naming_the_model_not_a_hang() {
+    // RLIMIT_NPROC caps the tasks of a user, threads included, and the OS refuses the
+    // next clone with EAGAIN. Root is exempt, so as root the child first becomes
+    // "nobody" (65534); any other user keeps itself, with room for 40 more tasks.
+    // SAFETY (pre_exec): only async-signal-safe libc calls run between fork and exec.
+    // SAFETY (geteuid): it cannot fail.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    let limit = if as_root {
+        40
+    } else {
+        // SAFETY: getuid cannot fail.
+        tasks_of_user(unsafe { libc::getuid() }) + 40
+    };
+    for (model, message) in [
+        (
+            "threads",
+            "error: threads run 1/3 failed: cannot start worker thread ",
+        ),
+        (
+            "async",
+            "error: async run 1/3 failed: cannot start worker thread ",
+        ),
+        (
+            "rayon",
+            "error: rayon run 1/3 failed: cannot start the rayon pool of 1024 threads: ",
+        ),
+        (
+            "processes",
+            "error: processes run 1/3 failed: starting pool worker ",
+        ),
+        ("spawn", "error: spawn run 1/3 failed: starting task "),
+    ] {
+        let tag = format!("task-limit-{model}-{}", std::process::id());
+        let mut command = Command::new(common::BIN);
+        command
+            .args([
+                "cpu",
+                "--count",
+                "100",
+                "--strategy",
+                model,
+                "--workers",
+                "1024",
+            ])
+            .args(["--warmup", "0", "--runs", "3", "--no-save"])
+            // Readable by "nobody"; --no-save writes nothing there.
+            .current_dir("/")
+            .env("CONCBENCH_TEST_TAG", &tag)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: see above; each call only sets this child's credentials or limits.
+        unsafe {
+            command.pre_exec(move || {
+                let check = |rc: libc::c_int| {
+                    if rc == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                };
+                if as_root {
+                    check(libc::setgroups(0, std::ptr::null()))?;
+                    check(libc::setgid(65534))?;
+                    check(libc::setuid(65534))?;
+                }
+                let cap = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                check(libc::setrlimit(libc::RLIMIT_NPROC, &cap))
+            });
+        }
+        let mut child = command.spawn().unwrap();
+        // Bounded: before the fix tokio's builder hung here for ever.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{model}: still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().unwrap();
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{model}: {err}");
+        let last = err.lines().last().unwrap_or_default();
+        assert!(last.starts_with(message), "{model}: {err}");
+        assert!(
+            last.ends_with("Resource temporarily unavailable (os error 11)"),
+            "{model}: {err}"
+        );
+        assert_eq!(common::processes_tagged(&tag), Vec::<u32>::new(), "{model}");
+    }
 }

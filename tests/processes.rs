@@ -5,29 +5,9 @@
 
 mod common;
 
-use std::process::Command;
+use common::processes_tagged;
 
-/// Pids of live processes whose environment contains `tag`.
-fn processes_tagged(tag: &str) -> Vec<u32> {
-    let needle = format!("CONCBENCH_TEST_TAG={tag}");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-            continue;
-        };
-        if environ
-            .split(|&b| b == 0)
-            .any(|var| var == needle.as_bytes())
-        {
-            // A zombie has an empty environ, so whatever is found here is alive.
-            found.push(pid);
-        }
-    }
-    found
-}
+use std::process::Command;
 
 #[test]
 fn the_detector_sees_a_tagged_process() {

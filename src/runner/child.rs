@@ -180,10 +180,13 @@ impl Executor for ChildExecutor {
             bail!("the run process printed more than {MAX_SAMPLE_BYTES} bytes; killed it");
         }
         if !status.success() {
-            bail!(
-                "the run process {status}: {}",
-                child_message(&stderr_text, MAX_CHILD_MESSAGE)
-            );
+            let message = child_message(&stderr_text, MAX_CHILD_MESSAGE);
+            // Exit 1 is concbench's own error exit: its message says it all. Anything
+            // else (a signal, a panic's 101, an interpreter's code) is said too.
+            if status.code() == Some(1) && !stderr_text.trim().is_empty() {
+                bail!("{message}");
+            }
+            bail!("the run process {status}: {message}");
         }
         written.context("sending the run spec")?;
         read.context("reading the run sample")?;

@@ -20,9 +20,17 @@
 //! nothing here calls `spawn_blocking`, reqwest connects to IP addresses without a
 //! DNS lookup, and a host name would be resolved on one blocking-pool thread, which
 //! would show in the census.
+//!
+//! **When the OS refuses a thread** (a thread or memory limit), tokio 1.x does not
+//! return an error: the builder panics and its unwinding then waits for ever on the
+//! workers it did start, or, for a temporary error, the missing worker is silently
+//! never started. So before the runtime is built (and before the clock starts),
+//! [`probe_threads`] starts and joins `workers` threads of tokio's stack size; a
+//! refusal there is a one-line error naming the thread and the OS reason. Waiting for
+//! the workers to start is bounded too ([`START_LIMIT`]).
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::sync::Semaphore;
@@ -41,6 +49,36 @@ struct Runtime {
     stopped: Arc<Arrivals>,
 }
 
+/// How long the runtime's workers may take to start before the run is an error.
+const START_LIMIT: Duration = Duration::from_secs(30);
+
+/// tokio's default worker stack size (2 MiB), so the probe asks the OS for what the
+/// runtime will.
+const TOKIO_STACK_BYTES: usize = 2 << 20;
+
+/// Starts `workers` threads that wait until all are started (or one was refused),
+/// then joins them. `Err` names the first thread the OS refused and why.
+fn probe_threads(workers: usize) -> anyhow::Result<()> {
+    let (release, wait) = mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    std::thread::scope(|scope| {
+        for index in 0..workers {
+            let wait = &wait;
+            std::thread::Builder::new()
+                .stack_size(TOKIO_STACK_BYTES)
+                .spawn_scoped(scope, move || {
+                    // Returns when `release` is dropped: every probe is then alive.
+                    let _ = wait.lock().map(|w| w.recv());
+                })
+                .with_context(|| {
+                    format!("cannot start worker thread {} of {workers}", index + 1)
+                })?;
+        }
+        drop(release);
+        Ok(())
+    })
+}
+
 impl Runtime {
     /// Builds the runtime and returns once every worker thread is running.
     fn start(workers: usize) -> anyhow::Result<Runtime> {
@@ -54,7 +92,13 @@ impl Runtime {
             .on_thread_stop(move || on_stop.arrive())
             .build()
             .context("building the tokio runtime")?;
-        started.wait_for(workers);
+        if !started.wait_for_within(workers, START_LIMIT) {
+            anyhow::bail!(
+                "tokio started only {} of its {workers} worker threads within {} s",
+                started.count(),
+                START_LIMIT.as_secs()
+            );
+        }
         Ok(Runtime {
             runtime,
             started,
@@ -71,6 +115,7 @@ impl Runtime {
 
 impl Model for AsyncTokio {
     fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>> {
+        probe_threads(workers)?;
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
         let setup = started.elapsed();
@@ -98,6 +143,7 @@ impl Model for AsyncTokio {
     }
 
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
+        probe_threads(workers)?;
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
         let client = io::async_client(&job.client)?;

@@ -64,6 +64,16 @@ impl Arrivals {
         *self.count.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Blocks until at least `n` have arrived or `limit` has passed; true if they did.
+    pub fn wait_for_within(&self, n: usize, limit: Duration) -> bool {
+        let count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        let (count, _) = self
+            .changed
+            .wait_timeout_while(count, limit, |count| *count < n)
+            .unwrap_or_else(|p| p.into_inner());
+        *count >= n
+    }
+
     /// Blocks until at least `n` have arrived.
     pub fn wait_for(&self, n: usize) {
         let count = self.count.lock().unwrap_or_else(|p| p.into_inner());

@@ -16,7 +16,6 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use rayon::prelude::*;
 
 use super::{Arrivals, Model, ModelRun};
@@ -50,7 +49,8 @@ fn with_pool<T: Send>(
                 (result, setup)
             },
         )
-        .context("building the rayon pool")
+        // The error's Display already carries the OS reason; its source would repeat it.
+        .map_err(|e| anyhow::anyhow!("cannot start the rayon pool of {workers} threads: {e}"))
 }
 
 impl Model for RayonPool {

@@ -87,7 +87,7 @@ where
                 Ok(handle) => handles.push(handle),
                 Err(e) => {
                     spawn_error = Some(anyhow::Error::new(e).context(format!(
-                        "threads: cannot start worker thread {} of {workers}",
+                        "cannot start worker thread {} of {workers}",
                         index + 1
                     )));
                     break;

@@ -20,8 +20,8 @@ pub fn run() -> anyhow::Result<()> {
     let mut line = String::new();
     let spec: RunSpec = read_message(&mut BufReader::new(std::io::stdin().lock()), &mut line)?
         .context("no run spec on stdin")?;
-    let timed = strategy::run_timed(spec.strategy, spec.workers, &spec.job)
-        .with_context(|| format!("running {}", spec.strategy))?;
+    // The parent names the model and the run ("threads run 1/3 failed: ...").
+    let timed = strategy::run_timed(spec.strategy, spec.workers, &spec.job)?;
     let sample = RunSample {
         wall_s: timed.wall.as_secs_f64(),
         setup_s: timed.setup.as_secs_f64(),

@@ -42,3 +42,25 @@ pub fn json_report(args: &[&str]) -> serde_json::Value {
 pub fn sum_of_squares(n: u64) -> u128 {
     (0..u128::from(n)).map(|i| i * i).sum()
 }
+
+/// Pids of live processes whose environment contains `tag`.
+pub fn processes_tagged(tag: &str) -> Vec<u32> {
+    let needle = format!("CONCBENCH_TEST_TAG={tag}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ
+            .split(|&b| b == 0)
+            .any(|var| var == needle.as_bytes())
+        {
+            // A zombie has an empty environ, so whatever is found here is alive.
+            found.push(pid);
+        }
+    }
+    found
+}
