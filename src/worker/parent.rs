@@ -15,7 +15,12 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use anyhow::{Context, bail};
 
-use super::protocol::{MAX_MESSAGE_BYTES, Request, Response, encode, write_message};
+use super::protocol::{Request, Response, encode, write_message};
+
+/// The longest message a worker may send, in bytes. A worker's messages are one
+/// task's result (a number, or one request's outcome: about 150 bytes) or its census;
+/// a longer line is a broken worker, refused before more of it is held.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 /// One worker process and the parent's ends of its pipes. Dropping it kills and
 /// reaps the process if it is still running.
@@ -139,9 +144,9 @@ impl WorkerProcess {
             self.said_bye |= matches!(response, Response::Bye { .. });
             self.ready.push_back(response);
         }
-        if self.pending.len() > MAX_MESSAGE_BYTES {
+        if self.pending.len() > MAX_RESPONSE_BYTES {
             bail!(
-                "{} sent a message longer than {MAX_MESSAGE_BYTES} bytes",
+                "{} sent a message longer than {MAX_RESPONSE_BYTES} bytes (a broken worker)",
                 self.name
             );
         }
@@ -219,4 +224,70 @@ fn wait_and_read(workers: &mut [WorkerProcess]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    /// A stand-in worker: a shell script that ignores its `worker` argument.
+    fn fake_worker(dir: &Path, script: &str) -> WorkerProcess {
+        let exe = dir.join("fake-worker");
+        std::fs::write(&exe, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        WorkerProcess::start(&exe, "pool worker 1".to_string()).unwrap()
+    }
+
+    /// The error of the first response, and that it came promptly.
+    fn first_error(script: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut workers = vec![fake_worker(dir.path(), script)];
+        let started = Instant::now();
+        let err = next_response(&mut workers).unwrap_err();
+        // Not a speed claim: "did not wait for the 30 s sleep or the end of output".
+        assert!(started.elapsed() < Duration::from_secs(25), "{err:#}");
+        format!("{err:#}")
+    }
+
+    #[test]
+    fn a_worker_that_breaks_the_protocol_is_named_at_once() {
+        let cases = [
+            (
+                "printf 'not json\\n'; exec sleep 30",
+                "pool worker 1 sent a malformed message: not json: expected value at line 1 column 1",
+            ),
+            (
+                "printf '{\"done\":{\"id\":1}}\\n'; exec sleep 30",
+                "pool worker 1 sent a malformed message: {\"done\":{\"id\":1}}",
+            ),
+            (
+                // 2 MiB and no newline: refused at 1 MiB, never buffered whole.
+                "head -c 2097152 /dev/zero; exec sleep 30",
+                "pool worker 1 sent a message longer than 1048576 bytes (a broken worker)",
+            ),
+            ("exit 3", "pool worker 1 exited unexpectedly"),
+        ];
+        for (script, message) in cases {
+            let err = first_error(script);
+            assert!(err.starts_with(message), "{script}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_broken_worker_is_killed_when_its_handle_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut workers = vec![fake_worker(dir.path(), "printf 'x\\n'; exec sleep 30")];
+        let pid = workers[0].child.id();
+        assert!(next_response(&mut workers).is_err());
+        drop(workers);
+        // Reaped by the drop: the pid is gone (or reused by an unrelated process,
+        // which would not be our sleeping child's command line).
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&cmdline).contains("sleep"),
+            "{pid} lives"
+        );
+    }
 }
