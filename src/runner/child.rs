@@ -17,8 +17,12 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 
+use indicatif::ProgressBar;
+
 use super::{Executor, Measurement};
+use crate::worker::progress::Counter;
 use crate::worker::protocol::{RunSample, RunSpec, read_message, write_message};
+use crate::workload::Job;
 
 /// The time limit of one run when nothing else is said: long enough for any job a
 /// person would wait for, short enough that a hung CI job ends the same hour.
@@ -35,6 +39,8 @@ pub struct ChildExecutor {
     run_timeout: Duration,
     /// Runs the `py-*` models.
     python: Option<crate::python::Interpreter>,
+    /// Told the requests done during an io run, when it is drawn.
+    progress: Option<ProgressBar>,
 }
 
 impl ChildExecutor {
@@ -50,6 +56,7 @@ impl ChildExecutor {
             exe,
             run_timeout: DEFAULT_RUN_TIMEOUT,
             python: None,
+            progress: None,
         }
     }
 }
@@ -93,6 +100,43 @@ impl Watchdog {
     }
 }
 
+/// Shows an io run's requests done on the bar, a few times a second, until stopped.
+struct RequestTicker {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RequestTicker {
+    /// The interval between two looks at the counter.
+    const EVERY: Duration = Duration::from_millis(100);
+
+    fn start(bar: ProgressBar, counter: Counter, total: usize) -> RequestTicker {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let base = bar.message();
+        let thread = std::thread::Builder::new()
+            .name("run-progress".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::EVERY) {
+                    bar.set_message(format!("{base} · {}/{total} requests", counter.get()));
+                }
+                bar.set_message(base);
+            })
+            // No thread, no live count: the run itself is not affected.
+            .ok();
+        RequestTicker {
+            stop: Some(stop),
+            thread,
+        }
+    }
+
+    fn stop(mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// SIGKILL to every process of a group.
 fn kill_group(group: libc::pid_t) {
     // SAFETY: kill has no memory preconditions; a negative pid names a group.
@@ -110,6 +154,10 @@ impl Executor for ChildExecutor {
         self.python = Some(python);
     }
 
+    fn set_progress(&mut self, bar: ProgressBar) {
+        self.progress = (!bar.is_hidden()).then_some(bar);
+    }
+
     fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
         let mut command = match (&self.python, spec.strategy.is_python()) {
             (Some(python), true) => {
@@ -124,6 +172,16 @@ impl Executor for ChildExecutor {
                 command
             }
         };
+        // Requests done, live, for the bar: only when it is drawn, only for io.
+        let live = match (&self.progress, &spec.job) {
+            (Some(bar), Job::Io(job)) => Counter::new()
+                .ok()
+                .map(|counter| (bar.clone(), counter, job.urls.len())),
+            _ => None,
+        };
+        if let Some((_, counter, _)) = &live {
+            counter.pass_to(&mut command);
+        }
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -158,6 +216,7 @@ impl Executor for ChildExecutor {
             let _ = std::io::copy(&mut stderr, &mut std::io::sink());
             String::from_utf8_lossy(&text).into_owned()
         });
+        let ticker = live.map(|(bar, counter, total)| RequestTicker::start(bar, counter, total));
         let written = write_message(&mut stdin, spec);
         drop(stdin);
         let mut output = Vec::new();
@@ -167,6 +226,9 @@ impl Executor for ChildExecutor {
         }
         let waited = wait4(pid);
         let timed_out = watchdog.stop();
+        if let Some(ticker) = ticker {
+            ticker.stop();
+        }
         let (status, usage) = waited?;
         let stderr_text = stderr_reader.join().unwrap_or_default();
         if timed_out {

@@ -54,6 +54,9 @@ pub trait Executor {
 
     /// The interpreter that runs the `py-*` models (`--python`).
     fn set_python(&mut self, _python: crate::python::Interpreter) {}
+
+    /// The bar to tell, during an io run, how many requests are done.
+    fn set_progress(&mut self, _bar: ProgressBar) {}
 }
 
 /// A model's measured runs, in the order they happened.
@@ -187,6 +190,7 @@ pub fn run_interleaved(
             measurements: Vec::new(),
         })
         .collect();
+    executor.set_progress(progress.clone());
     let per_round = specs.len() as u64;
     progress.set_length(u64::from(warmup + rounds.min) * per_round);
     let mut measuring_since = None;

@@ -5,10 +5,12 @@
 //! - [`pool`]: `concbench worker`, a process-pool worker fed tasks on stdin.
 //! - [`parent`]: the parent's side of those workers: start, write, poll-read.
 //! - [`measure`]: `concbench measure-run`, one measured run in a fresh process.
+//! - [`progress`]: the requests an io run has done so far, shared with the parent's bar.
 
 pub mod measure;
 pub mod parent;
 pub mod pool;
+pub mod progress;
 pub mod protocol;
 
 /// Asks the kernel to send `signal` to this process when its parent dies (Linux's

@@ -158,9 +158,11 @@ impl Clock {
     }
 
     fn ok(self, bytes: u64, digest: u32) -> Fetch {
+        let latency_s = self.started.elapsed().as_secs_f64();
+        crate::worker::progress::request_done();
         Fetch {
             bytes,
-            latency_s: self.started.elapsed().as_secs_f64(),
+            latency_s,
             started_s: self.started_s,
             digest: Some(digest),
             failure: None,
@@ -168,9 +170,11 @@ impl Clock {
     }
 
     fn failed(self, kind: FailureKind) -> Fetch {
+        let latency_s = self.started.elapsed().as_secs_f64();
+        crate::worker::progress::request_done();
         Fetch {
             bytes: 0,
-            latency_s: self.started.elapsed().as_secs_f64(),
+            latency_s,
             started_s: self.started_s,
             digest: None,
             failure: Some(kind),
