@@ -1058,46 +1058,76 @@ mod tests {
         server.stop().await.unwrap();
     }
 
+    /// The most a TCP socket's send buffer grows to (tcp_wmem's maximum), or 4 MiB.
+    fn send_buffer_max() -> usize {
+        std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+            .ok()
+            .and_then(|text| text.split_whitespace().nth(2)?.parse().ok())
+            .unwrap_or(4 << 20)
+    }
+
     #[tokio::test]
     async fn a_client_that_never_reads_is_closed_and_memory_stays_bounded() {
         const MIB: usize = 1 << 20;
-        let requests = 1_000;
-        let server = start(with_idle_timeout(settings(0, MIB), IDLE), SHUTDOWN_GRACE).await;
-        // The server is up and has built its body once before the baseline.
-        assert_serves_others(server.addr, MIB, "before").await;
-        let baseline = resident_bytes();
+        // (case, body bytes, requests sent at once, the client's receive buffer)
+        let cases = [
+            // 1000 MiB asked for: were the responses buffered in the server, it
+            // would show. Closing with requests unread resets the connection.
+            ("1,000 pipelined requests for 1 MiB", MIB, 1_000, None),
+            // One response larger than the server's socket buffer can take while the
+            // client's is tiny: the server's write blocks with all requests read, and
+            // only a reset (not a FIN queued behind megabytes) ends it at once.
+            (
+                "one request for more than the socket buffers hold",
+                send_buffer_max() + MIB,
+                1,
+                Some(4096),
+            ),
+        ];
+        for (case, body_bytes, requests, receive_buffer) in cases {
+            let server = start(
+                with_idle_timeout(settings(0, body_bytes), IDLE),
+                SHUTDOWN_GRACE,
+            )
+            .await;
+            // The server is up and has built its body once before the baseline.
+            assert_serves_others(server.addr, body_bytes, case).await;
+            let baseline = resident_bytes();
 
-        // 1,000 pipelined requests for 1 MiB each (1000 MiB in all), never read.
-        let mut stalled = TcpStream::connect(server.addr).await.unwrap();
-        let pipeline = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests);
-        let _ = tokio::time::timeout(LIMIT, stalled.write_all(pipeline.as_bytes())).await;
-
-        assert_serves_others(server.addr, MIB, "while a client does not read").await;
-
-        // Watch for the close without reading; note the memory meanwhile.
-        let mut peak = resident_bytes();
-        let closed = tokio::time::timeout(LIMIT, async {
-            while !closed_without_reading(&stalled, Duration::from_millis(50)).await {
-                peak = peak.max(resident_bytes());
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            if let Some(bytes) = receive_buffer {
+                socket.set_recv_buffer_size(bytes).unwrap();
             }
-        })
-        .await
-        .is_ok();
-        assert!(closed, "a client that never reads was kept open");
+            let mut stalled = socket.connect(server.addr).await.unwrap();
+            let pipeline = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests);
+            let _ = tokio::time::timeout(LIMIT, stalled.write_all(pipeline.as_bytes())).await;
 
-        // Were the responses buffered in the server, 1000 MiB would show. What may
-        // show: the kernel's socket buffers are not ours, hyper holds one response
-        // (a slice of the shared body) at a time, and the other tests of this
-        // process allocate a little meanwhile.
-        if let (Some(baseline), Some(peak)) = (baseline, peak) {
-            let grew = peak.saturating_sub(baseline);
-            assert!(
-                grew < 64 * MIB as u64,
-                "resident memory grew by {grew} bytes"
-            );
+            assert_serves_others(server.addr, body_bytes, case).await;
+
+            // Watch for the close without reading; note the memory meanwhile.
+            let mut peak = resident_bytes();
+            let closed = tokio::time::timeout(LIMIT, async {
+                while !closed_without_reading(&stalled, Duration::from_millis(50)).await {
+                    peak = peak.max(resident_bytes());
+                }
+            })
+            .await
+            .is_ok();
+            assert!(closed, "{case}: a client that never reads was kept open");
+
+            // What may show: the normal client's body, hyper's buffers of one
+            // connection, and what the other tests of this process allocate
+            // meanwhile. The kernel's socket buffers are not ours.
+            if let (Some(baseline), Some(peak)) = (baseline, peak) {
+                let grew = peak.saturating_sub(baseline);
+                assert!(
+                    grew < 64 * MIB as u64,
+                    "{case}: resident memory grew by {grew} bytes"
+                );
+            }
+            assert_serves_others(server.addr, body_bytes, case).await;
+            server.stop().await.unwrap();
         }
-        assert_serves_others(server.addr, MIB, "after").await;
-        server.stop().await.unwrap();
     }
 
     #[tokio::test]
