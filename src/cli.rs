@@ -400,6 +400,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
     pub body_bytes: usize,
 
+    /// Close a connection after this long with no bytes moving and no request being
+    /// served (a request's latency never counts): 2m, 30s; 0 never closes one.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
     /// Worker threads of the server's runtime, 1 to 1024 [default: available parallelism].
     #[arg(
         short,

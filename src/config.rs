@@ -450,6 +450,7 @@ fn io_plan(
             settings: ServerSettings {
                 latency: args.latency,
                 body_bytes: args.body_bytes,
+                idle_timeout: crate::server::DEFAULT_IDLE_TIMEOUT,
             },
         },
     };
@@ -483,6 +484,7 @@ pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
         settings: ServerSettings {
             latency: args.latency,
             body_bytes: args.body_bytes,
+            idle_timeout: args.idle_timeout,
         },
         workers: args.workers.unwrap_or_else(available_parallelism),
         log: args.log,
@@ -597,5 +599,18 @@ mod tests {
             config.exit_with_parent && !config.announce,
             "quiet as io's target"
         );
+    }
+
+    #[test]
+    fn serve_closes_idle_connections_after_two_minutes_unless_told() {
+        use std::time::Duration;
+        let idle = |args: &[&str]| serve_config(args).settings.idle_timeout;
+        assert_eq!(idle(&[]), crate::server::DEFAULT_IDLE_TIMEOUT);
+        assert_eq!(idle(&[]), Duration::from_secs(120));
+        assert_eq!(
+            idle(&["--idle-timeout", "500ms"]),
+            Duration::from_millis(500)
+        );
+        assert_eq!(idle(&["--idle-timeout", "0"]), Duration::ZERO, "0: never");
     }
 }

@@ -12,12 +12,57 @@
 //! alone on stdout's first line (for scripts, and for [`crate::target`]), and, for
 //! a person, the settings and "Ctrl-C to stop" on stderr, then with `--log` one
 //! line per request.
+//!
+//! # Hostile and forgetful clients
+//!
+//! A connection that makes no progress for [`ServerSettings::idle_timeout`] while no
+//! request is being served is closed: one that never sends a byte, one that stops
+//! in the middle of a request head, a keep-alive connection left idle between
+//! requests, and one that stops reading its responses (the server's writes block,
+//! which is no progress either). A request being served is never cut, however long
+//! its `latency`: only idle time counts, and finishing a response restarts it.
+//!
+//! Each connection's I/O goes through [`Watched`], which sets a flag whenever bytes
+//! move either way; the service counts the requests it is working on. A watchdog in
+//! the connection's task looks every quarter of the timeout ([`IDLE_CHECKS`]),
+//! clears the flag, and ends the connection after four looks in a row that found
+//! neither progress nor a request in progress: between 1 and 1¼ timeouts after the
+//! connection went idle, never sooner. A connection ended while its write is blocked
+//! is reset rather than closed, so the kernel drops the unsent responses at once.
+//!
+//! The hot path stays cheap, as the I/O job measures this server's latency: a read
+//! or write costs one relaxed load of the flag (and a store only on the first
+//! progress after a look), a request two relaxed counter updates and an `Arc`
+//! clone; there is no per-request timer, and the watchdog's one sleep per connection
+//! is re-armed four times per timeout, not per read.
+//!
+//! hyper's own `http1::Builder::header_read_timeout` (hyper 1.12, with a
+//! `hyper_util::rt::TokioTimer`) would cover a connection that never sends, a half
+//! request and an idle keep-alive connection, since it starts whenever hyper waits
+//! for a request head (since hyper 1.4 also before the first byte). It misses a
+//! client that stops reading, and it allocates and arms a timer for every request;
+//! so no hyper timer is set, and the watchdog covers every case.
+//!
+//! # Memory
+//!
+//! Each connection's memory is bounded: hyper's read buffer starts at 8 KiB and
+//! never grows past [`MAX_BUF_BYTES`] (a longer request head is answered `431` and
+//! the connection closed; bytes that are not HTTP, `400`); bodies are slices of one
+//! shared buffer, queued for a vectored write, not copied; and hyper starts on the
+//! next pipelined request only once at most [`MAX_BUF_BYTES`] (or one body) waits
+//! unsent, so the requests of a client that never reads stay in the kernel's socket
+//! buffers until the watchdog resets it. The number of connections is bounded by the
+//! open-file limit (`ulimit -n`): at that limit `accept` fails and is retried after
+//! [`ACCEPT_BACKOFF`], while the watchdog frees the idle ones.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -28,7 +73,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -43,6 +89,34 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// persistent error does not spin the accept loop.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 
+/// How long a connection may sit idle (no bytes moving either way, no request being
+/// served) before the server closes it, unless `--idle-timeout` says otherwise.
+///
+/// Two minutes: longer than the 90 s that common HTTP clients keep an idle
+/// connection pooled for reuse (reqwest, hyper-util, Go's net/http, and concbench's
+/// own I/O clients, [`crate::workload::io::IDLE_TIMEOUT`]), so that the client
+/// always gives up on a pooled connection first and never sends a request onto one
+/// the server is closing at that moment, which would show up as a failed request
+/// in the benchmark. Servers' keep-alive defaults are shorter (nginx 75 s, hyper's
+/// header-read timeout 30 s) and invite that race with such clients. Two minutes
+/// still reclaims a connection a client forgot or lost without closing it.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+const _: () = assert!(
+    DEFAULT_IDLE_TIMEOUT.as_secs() > crate::workload::io::IDLE_TIMEOUT.as_secs(),
+    "the server must keep an idle connection longer than concbench's clients pool one"
+);
+
+/// Looks the idle watchdog takes per idle timeout; it closes a connection after
+/// this many looks in a row found it idle.
+const IDLE_CHECKS: u32 = 4;
+
+/// hyper's limit on each connection's read buffer, and on the bytes it queues for
+/// writing before it flushes (a body is queued whole). Its default is ~400 KiB; a
+/// request to this server is a few hundred bytes, so 64 KiB leaves room for large
+/// headers and bounds what a client sending one endless header costs.
+const MAX_BUF_BYTES: usize = 64 * 1024;
+
 /// The repeating pattern every response body is cut from.
 const BODY_PATTERN: &[u8; 37] = b"0123456789abcdefghijklmnopqrstuvwxyz\n";
 
@@ -53,6 +127,194 @@ pub struct ServerSettings {
     pub latency: Duration,
     /// Size of every response body in bytes.
     pub body_bytes: usize,
+    /// A connection with no bytes moving and no request being served for this long
+    /// is closed; zero never closes one. See the module docs.
+    pub idle_timeout: Duration,
+}
+
+/// What a connection's idle watchdog reads, written by its I/O ([`Watched`]) and by
+/// its service ([`Serving`]). Both run in the connection's task; the atomics are
+/// uncontended.
+#[derive(Debug, Default)]
+struct Activity {
+    /// Set when bytes move either way or a response is ready; the watchdog clears it
+    /// at each look.
+    progressed: AtomicBool,
+    /// Requests the service is working on (at most one in HTTP/1.1).
+    serving: AtomicUsize,
+}
+
+impl Activity {
+    /// Marks progress. A load first: the flag is nearly always already set, and then
+    /// nothing is written.
+    #[inline]
+    fn touch(&self) {
+        if !self.progressed.load(Ordering::Relaxed) {
+            self.progressed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Completes once the connection has been idle for `timeout`: [`IDLE_CHECKS`]
+    /// looks in a row, each a quarter of `timeout` after the last, found no progress
+    /// and no request being served. That is at least `timeout` after the last
+    /// progress, and at most about a quarter more.
+    async fn idle_for(&self, timeout: Duration) {
+        let period = (timeout / IDLE_CHECKS).max(Duration::from_millis(1));
+        let mut sleep = pin!(tokio::time::sleep(period));
+        let mut quiet = 0;
+        loop {
+            sleep.as_mut().await;
+            let progressed = self.progressed.swap(false, Ordering::Relaxed);
+            if progressed || self.serving.load(Ordering::Relaxed) > 0 {
+                quiet = 0;
+            } else {
+                quiet += 1;
+                if quiet >= IDLE_CHECKS {
+                    return;
+                }
+            }
+            // From now, not from the deadline: looks are never closer than `period`.
+            sleep.as_mut().reset(tokio::time::Instant::now() + period);
+        }
+    }
+}
+
+/// One request being served: counted in [`Activity::serving`] from the service's
+/// call until its future completes or is dropped, and progress when it ends.
+struct Serving(Arc<Activity>);
+
+impl Serving {
+    fn start(activity: &Arc<Activity>) -> Serving {
+        activity.serving.fetch_add(1, Ordering::Relaxed);
+        Serving(Arc::clone(activity))
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0.serving.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
+}
+
+/// A connection's stream that marks [`Activity`] whenever bytes move. Forwards
+/// vectored writes, so hyper still queues bodies instead of copying them.
+///
+/// Dropped while a write is blocked (the client stopped reading), it resets the
+/// connection instead of closing it: a plain close would leave the kernel holding
+/// the unsent responses, megabytes per connection, for as long as it keeps probing
+/// a client that never opens its window (minutes); a reset frees them at once, as
+/// nginx's `reset_timedout_connection` does. Other connections close with a FIN.
+struct Watched {
+    io: TcpStream,
+    activity: Arc<Activity>,
+    /// The last write found the socket's buffer full.
+    write_blocked: bool,
+}
+
+impl Watched {
+    fn new(io: TcpStream, activity: Arc<Activity>) -> Watched {
+        Watched {
+            io,
+            activity,
+            write_blocked: false,
+        }
+    }
+
+    /// Notes what a write did: progress, or blocked on the client.
+    #[inline]
+    fn wrote(&mut self, poll: &Poll<std::io::Result<usize>>) {
+        self.write_blocked = poll.is_pending();
+        if matches!(poll, Poll::Ready(Ok(n)) if *n > 0) {
+            self.activity.touch();
+        }
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if self.write_blocked {
+            reset_on_close(&self.io);
+        }
+    }
+}
+
+/// Sets `SO_LINGER` to zero, so that closing `stream` sends a reset and drops unsent
+/// bytes. With a zero time, closing does not block.
+#[cfg(unix)]
+fn reset_on_close(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: the descriptor is the stream's, open for as long as `stream` is
+    // borrowed; `linger` is a live libc::linger of the size passed. A failure leaves
+    // the ordinary close, which is only slower to free the kernel's buffers.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn reset_on_close(_stream: &TcpStream) {}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.activity.touch();
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.wrote(&poll);
+        poll
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.wrote(&poll);
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
 }
 
 /// Every body of one size, for any path: the pattern repeated over `len + 37` bytes,
@@ -231,6 +493,7 @@ fn log_line(
 ///
 /// Any method and path gets `200 OK` with [`body`] and `Content-Length` after
 /// `settings.latency` (a latency of zero does not touch the timer). A
+/// connection idle for `settings.idle_timeout` is closed (see the module docs). A
 /// connection error is logged nowhere and never ends the server; neither does
 /// a failed `accept`.
 pub async fn serve(
@@ -252,11 +515,21 @@ async fn serve_with_grace(
 ) -> anyhow::Result<()> {
     let bodies = Bodies::new(settings.body_bytes);
     let latency = settings.latency;
+    let idle_timeout = settings.idle_timeout;
 
     let mut builder = http1::Builder::new();
     // Keep-alive is the default; say so. No timer is set, so hyper arms no
-    // header-read timeout and the hot path never touches the timer wheel.
-    builder.keep_alive(true).pipeline_flush(true);
+    // header-read timeout and the hot path never touches the timer wheel: the
+    // idle watchdog below covers that and more (see the module docs).
+    // No `pipeline_flush`: in hyper 1 it switches to copying every body into one
+    // flat write buffer, and lets that buffer grow without limit, so a client that
+    // pipelined 1,000 requests for 1 MiB and read nothing had the server hold 1 GB.
+    // Without it bodies are queued for a vectored write, uncopied, and hyper reads
+    // the next request only once at most MAX_BUF_BYTES (or one body) waits unsent.
+    builder
+        .keep_alive(true)
+        .pipeline_flush(false)
+        .max_buf_size(MAX_BUF_BYTES);
 
     // `true` is sent once, when shutdown starts; every connection watches it.
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -272,11 +545,18 @@ async fn serve_with_grace(
                     // Small responses must not wait for Nagle's algorithm.
                     let _ = stream.set_nodelay(true);
                     let bodies = bodies.clone();
+                    let activity = Arc::new(Activity::default());
+                    let watched = Watched::new(stream, Arc::clone(&activity));
+                    let serving = Arc::clone(&activity);
                     let service = service_fn(move |request: Request<Incoming>| {
                         let body = bodies.for_path(request.uri().path());
                         // With --log only: nothing is allocated or timed without it.
                         let entry = log.then(|| LogEntry::new(&request));
+                        let serving = Serving::start(&serving);
                         async move {
+                            // Dropped when the response is ready (or the request is
+                            // abandoned): from then on the connection may go idle.
+                            let _serving = serving;
                             if !latency.is_zero() {
                                 precise_sleep(latency).await;
                             }
@@ -287,7 +567,7 @@ async fn serve_with_grace(
                             Ok::<_, Infallible>(response)
                         }
                     });
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let connection = builder.serve_connection(TokioIo::new(watched), service);
                     let mut stop_rx = stop_rx.clone();
                     connections.spawn(async move {
                         let mut connection = pin!(connection);
@@ -297,6 +577,8 @@ async fn serve_with_grace(
                             _ = connection.as_mut() => false,
                             // Also taken if the sender is gone: that too means "stop".
                             _ = stop_rx.wait_for(|stop| *stop) => true,
+                            // Idle too long: dropping the connection closes it.
+                            () = activity.idle_for(idle_timeout), if !idle_timeout.is_zero() => false,
                         };
                         if stopping {
                             connection.as_mut().graceful_shutdown();
@@ -433,7 +715,8 @@ mod tests {
     }
 
     async fn start(settings: ServerSettings, grace: Duration) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // The real server's deep accept queue: 1,000 connections may arrive at once.
+        let listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve_with_grace(
@@ -532,7 +815,372 @@ mod tests {
         ServerSettings {
             latency: Duration::from_millis(latency_ms),
             body_bytes,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
+    }
+
+    /// The idle timeout of the tests of hostile clients.
+    const IDLE: Duration = Duration::from_millis(200);
+
+    /// How long a test waits for what should happen within about 1¼ × [`IDLE`]
+    /// before calling it a failure (not a hang); generous for a loaded machine.
+    const LIMIT: Duration = Duration::from_secs(3);
+
+    fn with_idle_timeout(mut settings: ServerSettings, idle_timeout: Duration) -> ServerSettings {
+        settings.idle_timeout = idle_timeout;
+        settings
+    }
+
+    /// Reads and discards until the server closes `stream`: EOF, or a reset (the
+    /// server closing with bytes of ours unread). The bytes read before that, or
+    /// `None` if the connection was still open after `limit`.
+    async fn read_until_closed(
+        stream: &mut (impl tokio::io::AsyncRead + Unpin),
+        limit: Duration,
+    ) -> Option<Vec<u8>> {
+        let read = async {
+            let mut got = Vec::new();
+            let mut buf = [0; 16 * 1024];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return got,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+        };
+        tokio::time::timeout(limit, read).await.ok()
+    }
+
+    /// True once the server has closed `stream` (FIN or reset), found without reading
+    /// a byte: a reader would let the server make progress. False after `limit`.
+    async fn closed_without_reading(stream: &TcpStream, limit: Duration) -> bool {
+        let closed = async {
+            loop {
+                // An error polling readiness is not a close: `unwrap_or` keeps looking.
+                let ready = stream.ready(tokio::io::Interest::READABLE).await;
+                if ready.is_ok_and(|r| r.is_read_closed() || r.is_error()) {
+                    return;
+                }
+                // Readable with data we do not read: look again shortly.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(limit, closed).await.is_ok()
+    }
+
+    /// A normal client on a fresh connection gets its whole body.
+    async fn assert_serves_others(addr: SocketAddr, body_bytes: usize, context: &str) {
+        let reply = tokio::time::timeout(LIMIT, async {
+            let mut client = Client::connect(addr).await;
+            client.get("/ok").await
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{context}: a normal client got no answer"));
+        assert_eq!(reply.status, 200, "{context}");
+        assert!(
+            reply.body == body("/ok", body_bytes),
+            "{context}: wrong body"
+        );
+    }
+
+    /// This process's resident memory, from /proc/self/status (Linux).
+    fn resident_bytes() -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
+
+    /// Raises this process's soft open-file limit towards `wanted` (never past the hard
+    /// limit); returns the soft limit now in force.
+    // rlim_t is u64 on Linux, not everywhere.
+    #[allow(clippy::unnecessary_cast)]
+    fn raise_open_file_limit(wanted: u64) -> u64 {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes into the rlimit we pass.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+            return 0;
+        }
+        if (limit.rlim_cur as u64) < wanted {
+            let raised = libc::rlimit {
+                rlim_cur: (wanted as libc::rlim_t).min(limit.rlim_max),
+                rlim_max: limit.rlim_max,
+            };
+            // SAFETY: setrlimit reads the rlimit we pass; a soft limit up to the hard
+            // one needs no privilege.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+                limit = raised;
+            }
+        }
+        limit.rlim_cur as u64
+    }
+
+    /// xorshift64: the same "random" bytes on every run.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn garbage_gets_a_400_or_a_close_and_others_are_still_served() {
+        // The default idle timeout (2 min): these connections must end on their own
+        // bytes, not on the watchdog.
+        let server = start(settings(0, 100), SHUTDOWN_GRACE).await;
+        let endless_line = [b"GET /".as_slice(), &[b'a'; 1 << 20]].concat();
+        // The answer, if the server's close does not reset it away first.
+        let cases: [(&str, Vec<u8>, &str); 4] = [
+            ("64 KiB of noise", noise(64 << 10), "HTTP/1.1 400 "),
+            ("64 KiB of zeros", vec![0; 64 << 10], "HTTP/1.1 400 "),
+            (
+                "a TLS ClientHello's start",
+                vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01],
+                "HTTP/1.1 400 ",
+            ),
+            (
+                "a 1 MiB request line that never ends",
+                endless_line,
+                "HTTP/1.1 431 ",
+            ),
+        ];
+        for (case, bytes, status_line) in cases {
+            let mut hostile = TcpStream::connect(server.addr).await.unwrap();
+            // The server may close while we write: a reset or broken pipe is fine.
+            let _ = tokio::time::timeout(LIMIT, hostile.write_all(&bytes)).await;
+            let answer = read_until_closed(&mut hostile, LIMIT)
+                .await
+                .unwrap_or_else(|| panic!("{case}: the server kept the connection open"));
+            let answer = String::from_utf8_lossy(&answer);
+            assert!(
+                answer.is_empty() || answer.starts_with(status_line),
+                "{case}: {answer}"
+            );
+            assert_serves_others(server.addr, 100, case).await;
+        }
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn idle_and_half_finished_connections_are_closed_after_the_idle_timeout() {
+        let server = start(with_idle_timeout(settings(0, 100), IDLE), SHUTDOWN_GRACE).await;
+        let cases: [(&str, &[u8]); 3] = [
+            ("never sends a byte", b""),
+            ("half a request head", b"GET / HTTP/1.1\r\nHost: x\r\n"),
+            (
+                "idle after a keep-alive response",
+                b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            ),
+        ];
+        for (case, bytes) in cases {
+            // Taken before the server can see anything of ours: it may close no
+            // sooner than IDLE after this.
+            let since = Instant::now();
+            let mut client = Client::connect(server.addr).await;
+            client.writer.write_all(bytes).await.unwrap();
+            if bytes.ends_with(b"\r\n\r\n") {
+                let reply = client.read_reply().await.expect("the request is answered");
+                assert_eq!(reply.status, 200, "{case}");
+            }
+            assert_serves_others(server.addr, 100, case).await;
+            let rest = read_until_closed(&mut client.reader, LIMIT).await;
+            assert_eq!(
+                rest.as_deref(),
+                Some(&[][..]),
+                "{case}: still open {LIMIT:?} later, or sent bytes"
+            );
+            assert!(
+                since.elapsed() >= IDLE,
+                "{case}: closed before the idle timeout"
+            );
+        }
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_thousand_idle_connections_leave_others_served_and_are_all_closed() {
+        // Each connection costs this process two descriptors, client and server.
+        let wanted = 1_000;
+        let limit = raise_open_file_limit(2 * wanted + 500);
+        // Fewer if the hard limit is lower, leaving room for the rest of the tests.
+        let count = wanted.min(limit.saturating_sub(500) / 2);
+        assert!(
+            count >= 100,
+            "open-file limit {limit} too low for this test"
+        );
+        // Long enough that opening them all on a busy machine does not race it.
+        let idle = Duration::from_secs(1);
+        let server = start(with_idle_timeout(settings(0, 100), idle), SHUTDOWN_GRACE).await;
+        let addr = server.addr;
+
+        let since = Instant::now();
+        let mut connecting = JoinSet::new();
+        for _ in 0..count {
+            connecting.spawn(TcpStream::connect(addr));
+        }
+        let mut idlers = Vec::new();
+        while let Some(stream) = connecting.join_next().await {
+            idlers.push(stream.unwrap().expect("connect"));
+        }
+
+        assert_serves_others(addr, 100, "with a thousand idle connections").await;
+        if since.elapsed() < idle {
+            // None can have been closed yet: the server keeps each one `idle` at least.
+            let mut buf = [0; 1];
+            for stream in &idlers {
+                let read = stream.try_read(&mut buf);
+                assert!(
+                    matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+                    "closed early: {read:?}"
+                );
+            }
+        }
+
+        let deadline = tokio::time::Instant::now() + idle + LIMIT;
+        let mut open = 0;
+        for stream in &mut idlers {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if read_until_closed(stream, left).await.is_none() {
+                open += 1;
+            }
+        }
+        assert_eq!(open, 0, "of {count} idle connections, {open} still open");
+        assert!(since.elapsed() >= idle);
+        assert_serves_others(addr, 100, "after they were closed").await;
+        server.stop().await.unwrap();
+    }
+
+    /// The most a TCP socket's send buffer grows to (tcp_wmem's maximum), or 4 MiB.
+    fn send_buffer_max() -> usize {
+        std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+            .ok()
+            .and_then(|text| text.split_whitespace().nth(2)?.parse().ok())
+            .unwrap_or(4 << 20)
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_reads_is_closed_and_memory_stays_bounded() {
+        const MIB: usize = 1 << 20;
+        // (case, body bytes, requests sent at once, the client's receive buffer)
+        let cases = [
+            // 1000 MiB asked for: were the responses buffered in the server, it
+            // would show. Closing with requests unread resets the connection.
+            ("1,000 pipelined requests for 1 MiB", MIB, 1_000, None),
+            // One response larger than the server's socket buffer can take while the
+            // client's is tiny: the server's write blocks with all requests read, and
+            // only a reset (not a FIN queued behind megabytes) ends it at once.
+            (
+                "one request for more than the socket buffers hold",
+                send_buffer_max() + MIB,
+                1,
+                Some(4096),
+            ),
+        ];
+        for (case, body_bytes, requests, receive_buffer) in cases {
+            let server = start(
+                with_idle_timeout(settings(0, body_bytes), IDLE),
+                SHUTDOWN_GRACE,
+            )
+            .await;
+            // The server is up and has built its body once before the baseline.
+            assert_serves_others(server.addr, body_bytes, case).await;
+            let baseline = resident_bytes();
+
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            if let Some(bytes) = receive_buffer {
+                socket.set_recv_buffer_size(bytes).unwrap();
+            }
+            let mut stalled = socket.connect(server.addr).await.unwrap();
+            let pipeline = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests);
+            let _ = tokio::time::timeout(LIMIT, stalled.write_all(pipeline.as_bytes())).await;
+
+            assert_serves_others(server.addr, body_bytes, case).await;
+
+            // Watch for the close without reading; note the memory meanwhile.
+            let mut peak = resident_bytes();
+            let closed = tokio::time::timeout(LIMIT, async {
+                while !closed_without_reading(&stalled, Duration::from_millis(50)).await {
+                    peak = peak.max(resident_bytes());
+                }
+            })
+            .await
+            .is_ok();
+            assert!(closed, "{case}: a client that never reads was kept open");
+
+            // What may show: the normal client's body, hyper's buffers of one
+            // connection, and what the other tests of this process allocate
+            // meanwhile. The kernel's socket buffers are not ours.
+            if let (Some(baseline), Some(peak)) = (baseline, peak) {
+                let grew = peak.saturating_sub(baseline);
+                assert!(
+                    grew < 64 * MIB as u64,
+                    "{case}: resident memory grew by {grew} bytes"
+                );
+            }
+            assert_serves_others(server.addr, body_bytes, case).await;
+            server.stop().await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_served_longer_than_the_idle_timeout_is_not_cut() {
+        // Three idle timeouts of latency; the watchdog looks four times meanwhile.
+        let latency = 3 * IDLE;
+        let server = start(
+            with_idle_timeout(settings(latency.as_millis() as u64, 100), IDLE),
+            SHUTDOWN_GRACE,
+        )
+        .await;
+        let mut client = Client::connect(server.addr).await;
+        let started = Instant::now();
+        let reply = tokio::time::timeout(LIMIT, client.get("/slow"))
+            .await
+            .expect("no answer");
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, body("/slow", 100));
+        assert!(started.elapsed() >= latency);
+        // Once answered, the connection is idle like any other.
+        let rest = read_until_closed(&mut client.reader, LIMIT).await;
+        assert_eq!(rest.as_deref(), Some(&[][..]), "not closed once idle");
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_idle_timeout_of_zero_never_closes() {
+        let server = start(
+            with_idle_timeout(settings(0, 10), Duration::ZERO),
+            SHUTDOWN_GRACE,
+        )
+        .await;
+        let mut client = Client::connect(server.addr).await;
+        assert_eq!(client.get("/").await.status, 200);
+        let still_open = read_until_closed(&mut client.reader, 3 * IDLE).await;
+        assert!(still_open.is_none(), "closed with no idle timeout");
+        assert_eq!(client.get("/").await.status, 200);
+        drop(client);
+        server.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_watched_stream_keeps_vectored_writes() {
+        // Without them hyper would copy every body into its write buffer.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let plain = stream.is_write_vectored();
+        let watched = Watched::new(stream, Arc::default());
+        assert!(plain);
+        assert_eq!(watched.is_write_vectored(), plain);
+        assert!(hyper::rt::Write::is_write_vectored(&TokioIo::new(watched)));
     }
 
     #[test]

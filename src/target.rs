@@ -30,6 +30,8 @@ impl TargetServer {
             .arg(format!("{}ns", settings.latency.as_nanos()))
             .arg("--body-bytes")
             .arg(settings.body_bytes.to_string())
+            .arg("--idle-timeout")
+            .arg(format!("{}ns", settings.idle_timeout.as_nanos()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
