@@ -37,21 +37,25 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     UsageError(message.into()).into()
 }
 
-/// What someone typed, quoted for an error message: `'text'`, with its control
-/// characters (a newline, a carriage return, an escape) written as escapes (`\n`), so
-/// that the message stays one line and prints nothing but text.
+/// What someone typed, quoted for an error message: `'text'`, written with
+/// [`one_line`].
 pub fn quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('\'');
+    format!("'{}'", one_line(text))
+}
+
+/// `text` with its control characters (a newline, a carriage return, an escape)
+/// written as escapes (`\n`), so that a message quoting it stays one line and prints
+/// nothing but text.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() {
-            quoted.extend(c.escape_default());
+            line.extend(c.escape_default());
         } else {
-            quoted.push(c);
+            line.push(c);
         }
     }
-    quoted.push('\'');
-    quoted
+    line
 }
 
 /// The run finished and its results were reported, but a gate failed: a model got
@@ -112,6 +116,10 @@ mod tests {
         assert_eq!(quote("cpu.rayon"), "'cpu.rayon'");
         assert_eq!(quote("a\nb\r\tc\u{1b}[31m"), "'a\\nb\\r\\tc\\u{1b}[31m'");
         assert_eq!(quote("µs é"), "'µs é'");
+        assert_eq!(
+            one_line("unknown variant `a\nb`"),
+            "unknown variant `a\\nb`"
+        );
     }
 
     #[test]
