@@ -47,6 +47,7 @@ pub fn worker_counts(
         let bad = || {
             format!("expected a count from 1 to {max}, a list like 1,2,4,8, or a range like 1..=8")
         };
+        let too_many = || format!("at most {MAX_WORKER_COUNTS} worker counts in one sweep");
         let count = |part: &str| {
             part.trim()
                 .parse::<usize>()
@@ -71,6 +72,10 @@ pub fn worker_counts(
             if high < low || high > max {
                 return Err(bad());
             }
+            // Counted before it is built: under a large `max`, 1..=1000000000 would be.
+            if high - low >= MAX_WORKER_COUNTS {
+                return Err(too_many());
+            }
             (low..=high).collect()
         } else {
             text.split(',').map(count).collect::<Result<_, _>>()?
@@ -82,9 +87,7 @@ pub fn worker_counts(
             }
         }
         if seen.len() > MAX_WORKER_COUNTS {
-            return Err(format!(
-                "at most {MAX_WORKER_COUNTS} worker counts in one sweep"
-            ));
+            return Err(too_many());
         }
         Ok(WorkerCounts(seen))
     }
@@ -444,5 +447,22 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert!(parse("1..=100").is_err(), "more than 64 counts");
+    }
+
+    /// A range is counted before it is built, whatever the maximum: under
+    /// `usize::MAX` this range used to be collected first, 8 GB of counts.
+    #[test]
+    fn a_huge_range_is_refused_before_it_is_built() {
+        let parse = worker_counts(usize::MAX);
+        assert_eq!(
+            parse("1..=1000000000").map(|c| c.0),
+            Err("at most 64 worker counts in one sweep".to_string())
+        );
+        assert_eq!(parse("1..=64").map(|c| c.0.len()), Ok(64));
+        let top = format!("{}..={}", usize::MAX - 1, usize::MAX);
+        assert_eq!(
+            parse(&top).map(|c| c.0),
+            Ok(vec![usize::MAX - 1, usize::MAX])
+        );
     }
 }
