@@ -37,6 +37,27 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     UsageError(message.into()).into()
 }
 
+/// What someone typed, quoted for an error message: `'text'`, written with
+/// [`one_line`].
+pub fn quote(text: &str) -> String {
+    format!("'{}'", one_line(text))
+}
+
+/// `text` with its control characters (a newline, a carriage return, an escape)
+/// written as escapes (`\n`), so that a message quoting it stays one line and prints
+/// nothing but text.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line
+}
+
 /// The run finished and its results were reported, but a gate failed: a model got
 /// slower than its baseline, or an `--expect` did not hold. Exits with
 /// [`code::REGRESSION`].
@@ -88,6 +109,17 @@ mod tests {
         let e = anyhow::Error::new(RegressionFound("slower".into()));
         assert_eq!(exit_code(&e), code::REGRESSION);
         assert_eq!(exit_code(&anyhow::anyhow!("boom")), code::FAILURE);
+    }
+
+    #[test]
+    fn quoted_text_is_one_line_of_text() {
+        assert_eq!(quote("cpu.rayon"), "'cpu.rayon'");
+        assert_eq!(quote("a\nb\r\tc\u{1b}[31m"), "'a\\nb\\r\\tc\\u{1b}[31m'");
+        assert_eq!(quote("µs é"), "'µs é'");
+        assert_eq!(
+            one_line("unknown variant `a\nb`"),
+            "unknown variant `a\\nb`"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::config::LARGEST_BODY;
+use crate::error::quote;
 
 /// A value parser for a whole number from `min` to `max`. Its error names the range,
 /// where Rust's own says "invalid digit found in string".
@@ -46,6 +47,7 @@ pub fn worker_counts(
         let bad = || {
             format!("expected a count from 1 to {max}, a list like 1,2,4,8, or a range like 1..=8")
         };
+        let too_many = || format!("at most {MAX_WORKER_COUNTS} worker counts in one sweep");
         let count = |part: &str| {
             part.trim()
                 .parse::<usize>()
@@ -70,6 +72,10 @@ pub fn worker_counts(
             if high < low || high > max {
                 return Err(bad());
             }
+            // Counted before it is built: under a large `max`, 1..=1000000000 would be.
+            if high - low >= MAX_WORKER_COUNTS {
+                return Err(too_many());
+            }
             (low..=high).collect()
         } else {
             text.split(',').map(count).collect::<Result<_, _>>()?
@@ -81,9 +87,7 @@ pub fn worker_counts(
             }
         }
         if seen.len() > MAX_WORKER_COUNTS {
-            return Err(format!(
-                "at most {MAX_WORKER_COUNTS} worker counts in one sweep"
-            ));
+            return Err(too_many());
         }
         Ok(WorkerCounts(seen))
     }
@@ -150,14 +154,36 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         }
         _ => return Err(format!("expected a size: {SIZE_FORMS}")),
     };
-    let bytes = value * scale as f64;
-    if bytes.fract() != 0.0 {
-        return Err("not a whole number of bytes".to_string());
+    match scaled(number, scale.into()) {
+        Some((_, false)) => Err("not a whole number of bytes".to_string()),
+        Some((bytes, true)) => u64::try_from(bytes).map_err(|_| "too large".to_string()),
+        None => Err("too large".to_string()),
     }
-    if bytes >= u64::MAX as f64 {
-        return Err("too large".to_string());
+}
+
+/// `number` times `unit`, exactly: `number` is decimal digits with at most one `.`
+/// (`10`, `1.5`, `.5`, `2.`). Returns the whole part of the product and whether that
+/// is all of it; `None` when it passes `u128` or `number` is not such a number.
+///
+/// Integer arithmetic, where `f64` would round: `9007199254740993` bytes is not
+/// `9007199254740992`, and `1.0000000000000001KiB` is not 1024 bytes.
+fn scaled(number: &str, unit: u128) -> Option<(u128, bool)> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digit = |c: u8| c.is_ascii_digit().then(|| u128::from(c - b'0'));
+    let mut product = 0u128;
+    for c in whole.bytes() {
+        product = product.checked_mul(10)?.checked_add(digit(c)?)?;
     }
-    Ok(bytes as u64)
+    product = product.checked_mul(unit)?;
+    // fraction × unit, one digit at a time from the last: each step divides by ten
+    // what the digits after it came to, which stays below `unit`.
+    let (mut part, mut exact) = (0u128, true);
+    for c in fraction.bytes().rev() {
+        let tenfold = digit(c)?.checked_mul(unit)?.checked_add(part)?;
+        exact &= tenfold % 10 == 0;
+        part = tenfold / 10;
+    }
+    Some((product.checked_add(part)?, exact))
 }
 
 /// [`parse_size`] for a body the built-in server makes, at most [`LARGEST_BODY`].
@@ -174,7 +200,8 @@ pub fn parse_body_size(text: &str) -> Result<usize, String> {
         })
 }
 
-/// Parses `50ms`, `1.5s`, `200us`, `2m` or a bare `0`.
+/// Parses `50ms`, `1.5s`, `200us`, `2m` or a bare `0`, exactly to the nanosecond
+/// (a finer fraction is rounded to the nearest one).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -183,17 +210,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text.split_at(split);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("'{text}' is not a duration like 50ms, 1.5s or 0"))?;
-    let scale = match unit {
-        "" if value == 0.0 => 0.0,
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" => 60.0,
-        _ => return Err(format!("'{text}' needs a unit: ns, us, ms, s or m")),
+        .map_err(|_| format!("{} is not a duration like 50ms, 1.5s or 0", quote(text)))?;
+    let nanos_per: u128 = match unit {
+        "" if value == 0.0 => 0,
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        _ => return Err(format!("{} needs a unit: ns, us, ms, s or m", quote(text))),
     };
-    Duration::try_from_secs_f64(value * scale).map_err(|e| format!("'{text}': {e}"))
+    // Twice the nanoseconds, rounded down, gives the nearest nanosecond (half up).
+    scaled(number, 2 * nanos_per)
+        .map(|(twice, _)| twice.div_ceil(2))
+        .and_then(|nanos| {
+            let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+            Some(Duration::new(secs, (nanos % 1_000_000_000) as u32))
+        })
+        .ok_or_else(|| format!("{} is longer than a duration can be", quote(text)))
 }
 
 /// The forms `--addr` takes, for its error message.
@@ -240,6 +274,45 @@ mod tests {
         );
     }
 
+    /// Found by tests/properties.rs: through f64, `279620.21m` was 16777212.600000001s
+    /// and `15040276120317653us` 15040276120.317651749s.
+    #[test]
+    fn durations_are_exact_to_the_nanosecond() {
+        let nanos = |n: u64| Duration::from_nanos(n);
+        assert_eq!(
+            parse_duration("279620.21m"),
+            Ok(Duration::from_millis(16_777_212_600))
+        );
+        assert_eq!(
+            parse_duration("15040276120317653us"),
+            Ok(Duration::from_micros(15_040_276_120_317_653))
+        );
+        assert_eq!(parse_duration("0.3s"), Ok(nanos(300_000_000)));
+        assert_eq!(parse_duration(".5us"), Ok(nanos(500)));
+        assert_eq!(parse_duration("2.ms"), Ok(nanos(2_000_000)));
+        // Finer than a nanosecond: the nearest one, half up.
+        assert_eq!(parse_duration("0.4ns"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("0.5ns"), Ok(nanos(1)));
+        assert_eq!(parse_duration("2.9999999999s"), Ok(Duration::from_secs(3)));
+        let most = format!("{}s", u64::MAX);
+        assert_eq!(parse_duration(&most), Ok(Duration::from_secs(u64::MAX)));
+        let past_u128 = format!("1{}ns", "0".repeat(40));
+        for too_long in ["18446744073709551616s", "307445734561825861m", &past_u128] {
+            let message = parse_duration(too_long).unwrap_err();
+            assert!(message.contains("longer than a duration"), "{message}");
+        }
+    }
+
+    /// Found by tests/properties.rs: a control character in the text made the
+    /// message two lines.
+    #[test]
+    fn duration_errors_are_one_line() {
+        assert_eq!(
+            parse_duration("0\n0"),
+            Err("'0\\n0' needs a unit: ns, us, ms, s or m".to_string())
+        );
+    }
+
     #[test]
     fn sizes_read_as_the_output_prints_them() {
         assert_eq!(parse_size("10240"), Ok(10_240));
@@ -267,6 +340,40 @@ mod tests {
             assert!(message.contains("10KiB, 1.5MiB, 1GiB"), "{bad}: {message}");
         }
         assert!(parse_size("99999999TiB").is_err());
+    }
+
+    /// Found by tests/properties.rs: through f64, `12732388707820321` bytes was
+    /// 12732388707820320, u64::MAX itself was "too large", and a fraction too fine for
+    /// an f64 passed for whole bytes.
+    #[test]
+    fn sizes_are_exact() {
+        assert_eq!(parse_size("12732388707820321"), Ok(12_732_388_707_820_321));
+        assert_eq!(parse_size("18446744073709551615B"), Ok(u64::MAX));
+        assert_eq!(
+            parse_size("18446744073709551616"),
+            Err("too large".to_string())
+        );
+        assert_eq!(parse_size("16777216TiB"), Err("too large".to_string()));
+        assert_eq!(
+            parse_size("16777215.999TiB"),
+            Err("not a whole number of bytes".to_string())
+        );
+        assert_eq!(
+            parse_size("1.0000000000000001KiB"),
+            Err("not a whole number of bytes".to_string())
+        );
+        assert_eq!(parse_size("0.0009765625KiB"), Ok(1));
+        // 2^-40 has 40 decimal places.
+        assert_eq!(
+            parse_size("0.0000000000009094947017729282379150390625TiB"),
+            Ok(1)
+        );
+        assert_eq!(parse_size(".5KiB"), Ok(512));
+        assert_eq!(parse_size("3.KiB"), Ok(3072));
+        assert_eq!(
+            parse_size("1.50000000000000000000000000000MiB"),
+            Ok(3 << 19)
+        );
     }
 
     #[test]
@@ -340,5 +447,22 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert!(parse("1..=100").is_err(), "more than 64 counts");
+    }
+
+    /// A range is counted before it is built, whatever the maximum: under
+    /// `usize::MAX` this range used to be collected first, 8 GB of counts.
+    #[test]
+    fn a_huge_range_is_refused_before_it_is_built() {
+        let parse = worker_counts(usize::MAX);
+        assert_eq!(
+            parse("1..=1000000000").map(|c| c.0),
+            Err("at most 64 worker counts in one sweep".to_string())
+        );
+        assert_eq!(parse("1..=64").map(|c| c.0.len()), Ok(64));
+        let top = format!("{}..={}", usize::MAX - 1, usize::MAX);
+        assert_eq!(
+            parse(&top).map(|c| c.0),
+            Ok(vec![usize::MAX - 1, usize::MAX])
+        );
     }
 }

@@ -26,6 +26,7 @@
 
 use anyhow::anyhow;
 
+use crate::error::quote;
 use crate::output::format;
 use crate::report::{Report, ResultRow};
 use crate::strategy::Strategy;
@@ -233,26 +234,31 @@ const SHAPE: &str = "expected WORKLOAD.STRATEGY.METRIC OP NUMBER or OP WORKLOAD.
 fn parse_figure(path: &str) -> Result<Figure, String> {
     let parts: Vec<&str> = path.split('.').map(str::trim).collect();
     let [workload, strategy, metric] = parts[..] else {
-        return Err(format!("'{path}' is not WORKLOAD.STRATEGY.METRIC; {SHAPE}"));
+        return Err(format!(
+            "{} is not WORKLOAD.STRATEGY.METRIC; {SHAPE}",
+            quote(path)
+        ));
     };
     let workload = match workload.to_ascii_lowercase().as_str() {
         "cpu" => Workload::Cpu,
         "io" => Workload::Io,
         _ => {
             return Err(format!(
-                "unknown workload '{workload}' (expected cpu or io)"
+                "unknown workload {} (expected cpu or io)",
+                quote(workload)
             ));
         }
     };
     let strategy = Strategy::parse(strategy).ok_or_else(|| {
         let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
         format!(
-            "unknown strategy '{strategy}' (expected {})",
+            "unknown strategy {} (expected {})",
+            quote(strategy),
             names.join(", ")
         )
     })?;
     let metric = Metric::parse(metric)
-        .ok_or_else(|| format!("unknown metric '{metric}' (expected {METRICS})"))?;
+        .ok_or_else(|| format!("unknown metric {} (expected {METRICS})", quote(metric)))?;
     if metric == Metric::RequestsPerS && workload != Workload::Io {
         return Err(format!(
             "{} is an io figure; {} rows have none",
@@ -282,13 +288,13 @@ fn parse_value(number: &str, metric: Metric) -> Result<f64, String> {
     };
     let (digits, unit) = (number[..split].trim(), number[split..].trim());
     if digits.is_empty() {
-        return Err(format!("'{number}' is not a number"));
+        return Err(format!("{} is not a number", quote(number)));
     }
     let value: f64 = digits
         .parse()
-        .map_err(|_| format!("'{number}' is not a number"))?;
+        .map_err(|_| format!("{} is not a number", quote(number)))?;
     if !value.is_finite() {
-        return Err(format!("'{number}' is not a finite number"));
+        return Err(format!("{} is not a finite number", quote(number)));
     }
     let scale = match (metric, unit) {
         (_, "") => 1.0,
@@ -298,7 +304,8 @@ fn parse_value(number: &str, metric: Metric) -> Result<f64, String> {
         (Metric::Median, "us" | "µs") => 1e-6,
         _ => {
             return Err(format!(
-                "unit '{unit}' does not fit {} (efficiency takes %, median takes s, ms or us)",
+                "unit {} does not fit {} (efficiency takes %, median takes s, ms or us)",
+                quote(unit),
                 metric.name()
             ));
         }

@@ -248,6 +248,24 @@ fn parse_errors_are_one_line_and_say_what_is_wrong() {
     assert!(error("cpu.processes.speedup >= 1.2.3").contains("not a number"));
 }
 
+/// Found by tests/properties.rs: a newline in the text made the message two lines.
+#[test]
+fn typed_control_characters_are_escaped_in_errors() {
+    assert_eq!(
+        parse("cpu.s\nquential.speedup >= 1").unwrap_err(),
+        "unknown strategy 's\\nquential' (expected sequential, threads, async, rayon, processes, spawn)"
+    );
+    let error = parse("processes\nprocesses >=").unwrap_err();
+    assert!(
+        error.starts_with("'processes\\nprocesses' is not"),
+        "{error}"
+    );
+    assert_eq!(
+        parse("cpu.rayon.median >= 1\r\x1b[2J").unwrap_err(),
+        "'1\\r\\u{1b}[2J' is not a number"
+    );
+}
+
 #[test]
 fn check_passes_and_fails_with_one_line_each() {
     let report = report();

@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::census::{ProcessCensus, RunCensus};
+use crate::error::{one_line, quote};
 use crate::strategy::Strategy;
 use crate::workload::cpu::Kernel;
 use crate::workload::io::{ClientSettings, Fetch};
@@ -141,8 +142,15 @@ pub fn read_message<R: BufRead, T: DeserializeOwned>(
     if line.len() > MAX_MESSAGE_BYTES {
         anyhow::bail!("a message is longer than {MAX_MESSAGE_BYTES} bytes");
     }
-    let message = serde_json::from_str(line.trim_end())
-        .with_context(|| format!("malformed message: {:.120}", line.trim_end()))?;
+    // serde's message may quote a string of the JSON, decoded: "\n" is a newline.
+    let message = serde_json::from_str(line.trim_end()).map_err(|e| {
+        let start: String = line.trim_end().chars().take(120).collect();
+        anyhow::anyhow!(
+            "malformed message: {}: {}",
+            quote(&start),
+            one_line(&e.to_string())
+        )
+    })?;
     Ok(Some(message))
 }
 
@@ -276,5 +284,29 @@ mod tests {
         let mut line = String::new();
         let err = read_message::<_, Request>(&mut reader, &mut line).unwrap_err();
         assert!(format!("{err:#}").contains("malformed message"));
+    }
+
+    /// Found by tests/properties.rs: a carriage return in a malformed line, or a
+    /// "\n" in one of its strings (which serde's message quotes decoded), made the
+    /// error two lines.
+    #[test]
+    fn a_malformed_line_is_quoted_on_one_line() {
+        let mut reader = std::io::Cursor::new(b"\r\"task\"{\x1b[2J\n".to_vec());
+        let mut line = String::new();
+        let err = read_message::<_, Request>(&mut reader, &mut line).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.starts_with("malformed message: '\\r\"task\"{\\u{1b}[2J': "),
+            "{message}"
+        );
+        let mut escaped = std::io::Cursor::new(b"\"shutdo\\n\"\n".to_vec());
+        let err = read_message::<_, Request>(&mut escaped, &mut line).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown variant `shutdo\\n`"),
+            "{err:#}"
+        );
+        let mut long = std::io::Cursor::new(format!("{}\n", "é".repeat(500)).into_bytes());
+        let err = read_message::<_, Request>(&mut long, &mut line).unwrap_err();
+        assert!(format!("{err:#}").contains(&format!("'{}'", "é".repeat(120))));
     }
 }

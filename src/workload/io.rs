@@ -284,7 +284,7 @@ pub async fn fetch_async(client: &reqwest::Client, url: &str, max_body: u64) -> 
 }
 
 /// Reads a sites file: one URL per line, blank lines and `#` comments ignored,
-/// http and https only. An invalid line is an error naming file, line and text.
+/// http and https only, no control characters. An invalid line is an error naming file, line and text.
 pub fn read_sites(path: &Path) -> anyhow::Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read sites file {}", path.display()))?;
@@ -308,6 +308,14 @@ pub fn parse_sites(text: &str) -> Result<Vec<String>, String> {
             continue;
         }
         let number = index + 1;
+        // The URL parser would drop a tab or a carriage return inside the line and
+        // join what is on either side: a file with CR line endings would be one URL.
+        if line.contains(char::is_control) {
+            return Err(format!(
+                "{number}: {} contains a control character",
+                crate::error::quote(line)
+            ));
+        }
         let url = reqwest::Url::parse(line)
             .map_err(|e| format!("{number}: '{line}' is not a URL ({e})"))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -369,6 +377,29 @@ mod tests {
             "{err}"
         );
         assert!(parse_sites("# only a comment\n").is_err());
+    }
+
+    /// Found by tests/properties.rs: the URL parser drops tabs and carriage returns,
+    /// so a file with CR line endings was one URL made of all its lines (here host
+    /// a.example, path /xhttp://b.example/y), and the error for a bad one was two
+    /// lines.
+    #[test]
+    fn control_characters_are_refused() {
+        assert_eq!(
+            parse_sites("http://a.example/x\rhttp://b.example/y\r"),
+            Err("1: 'http://a.example/x\\rhttp://b.example/y' contains a control character".into())
+        );
+        let err = parse_sites("# tabs\nhttp://exa\tmple.org/\n").unwrap_err();
+        assert!(
+            err.starts_with("2: 'http://exa\\tmple.org/' contains"),
+            "{err}"
+        );
+        assert!(parse_sites("localhost\rlocalhost").is_err());
+        // CRLF line endings are line endings.
+        assert_eq!(
+            parse_sites("http://a.example/\r\n\thttps://b.example/ \r\n").unwrap(),
+            vec!["http://a.example/", "https://b.example/"]
+        );
     }
 
     #[test]
