@@ -16,6 +16,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use anyhow::{Context, bail};
 
 use super::protocol::{Request, Response, encode, write_message};
+use crate::error::{one_line, quote};
 
 /// The longest message a worker may send, in bytes. A worker's messages are one
 /// task's result (a number, or one request's outcome: about 150 bytes) or its census;
@@ -134,11 +135,14 @@ impl WorkerProcess {
         self.pending.extend_from_slice(&buffer[..read]);
         while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let response: Response = serde_json::from_slice(&line).with_context(|| {
-                format!(
-                    "{} sent a malformed message: {:.120}",
+            let response: Response = serde_json::from_slice(&line).map_err(|e| {
+                let text = String::from_utf8_lossy(&line);
+                let start: String = text.trim_end().chars().take(120).collect();
+                anyhow::anyhow!(
+                    "{} sent a malformed message: {}: {}",
                     self.name,
-                    String::from_utf8_lossy(&line).trim_end()
+                    quote(&start),
+                    one_line(&e.to_string())
                 )
             })?;
             self.said_bye |= matches!(response, Response::Bye { .. });
@@ -255,12 +259,12 @@ mod tests {
     fn a_worker_that_breaks_the_protocol_is_named_at_once() {
         let cases = [
             (
-                "printf 'not json\\n'; exec sleep 30",
-                "pool worker 1 sent a malformed message: not json: expected value at line 1 column 1",
+                "printf 'not\\033[2Jjson\\n'; exec sleep 30",
+                "pool worker 1 sent a malformed message: 'not\\u{1b}[2Jjson': expected value at line 1 column 1",
             ),
             (
                 "printf '{\"done\":{\"id\":1}}\\n'; exec sleep 30",
-                "pool worker 1 sent a malformed message: {\"done\":{\"id\":1}}",
+                "pool worker 1 sent a malformed message: '{\"done\":{\"id\":1}}': ",
             ),
             (
                 // 2 MiB and no newline: refused at 1 MiB, never buffered whole.
