@@ -135,7 +135,7 @@ pub fn run(
                     human.flush()?;
                     // Beside the table they belong to.
                     for warning in &analysis.warnings {
-                        eprintln!("warning: {warning}");
+                        crate::output::warn(warning);
                     }
                 }
             }
@@ -144,7 +144,7 @@ pub fn run(
     }
     if config.format == Format::Json {
         for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
-            eprintln!("warning: {warning}");
+            crate::output::warn(warning);
         }
     }
     exports.write_all(&report, out)?;

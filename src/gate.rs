@@ -312,7 +312,7 @@ fn compare_reports(
     writeln!(out, "{}", compare::summary(&outcome))?;
     out.flush()?;
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        crate::output::warn(warning);
     }
     if outcome.passed() {
         return Ok(());

@@ -11,3 +11,13 @@ pub mod progress;
 pub mod table;
 pub mod title;
 pub mod verdict;
+
+/// Prints `warning: TEXT` on stderr: on a terminal wrapped at its width, words whole
+/// and later lines indented; elsewhere (a CI log, a file) one line, for grep.
+pub fn warn(text: &str) {
+    let line = format!("warning: {text}");
+    match table::stderr_width() {
+        Some(width) => eprintln!("{}", verdict::wrap(&line, usize::from(width))),
+        None => eprintln!("{line}"),
+    }
+}

@@ -90,6 +90,16 @@ pub fn utf8_locale() -> bool {
 
 /// The width of the terminal on stdout, if it is one.
 fn terminal_width() -> Option<u16> {
+    width_of(libc::STDOUT_FILENO)
+}
+
+/// The width of the terminal on stderr, if stderr is one.
+pub fn stderr_width() -> Option<u16> {
+    width_of(libc::STDERR_FILENO)
+}
+
+/// The width of the terminal behind `fd`, if it is one.
+fn width_of(fd: libc::c_int) -> Option<u16> {
     let mut size = libc::winsize {
         ws_row: 0,
         ws_col: 0,
@@ -97,7 +107,7 @@ fn terminal_width() -> Option<u16> {
         ws_ypixel: 0,
     };
     // SAFETY: TIOCGWINSZ fills a winsize, which `size` is.
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) } == 0;
     (ok && size.ws_col > 0).then_some(size.ws_col)
 }
 

@@ -1,6 +1,6 @@
 //! The line above each table: what ran, and the settings that apply to the models in
 //! it. The default fits 100 columns — `io: 160 × GET built-in server, 50.0 ms latency,
-//! 10.0 KiB, 5 workers, 5 runs`; `--wide` adds the rest (async concurrency, warmups,
+//! 10.0 KiB, 5 workers, 6 runs`; `--wide` adds the rest (async concurrency, warmups,
 //! that each run is a fresh process).
 
 use crate::report::{CpuSettings, ReportConfig};
