@@ -77,8 +77,11 @@ pub fn report_svg(report: &Report) -> anyhow::Result<String> {
     };
     let height = style::HEADER_HEIGHT + panels.iter().map(Panel::height).sum::<u32>();
 
+    // CPython models are named on the axis and drawn in a lighter shade of their Rust
+    // twin, so one legend entry per Rust model keeps the header on one line.
     let mut legend: Vec<style::LegendItem> = models(&report.results)
         .into_iter()
+        .filter(|model| !model.is_python())
         .map(style::LegendItem::model)
         .collect();
     if panels.iter().any(|p| p.sweep) {

@@ -54,8 +54,28 @@ fn index(strategy: Strategy) -> usize {
         .unwrap_or(0)
 }
 
+/// The Rust model a CPython model is the classic version of.
+fn rust_twin(strategy: Strategy) -> Option<Strategy> {
+    match strategy {
+        Strategy::PySequential => Some(Strategy::Sequential),
+        Strategy::PyThreads => Some(Strategy::Threads),
+        Strategy::PyAsyncio => Some(Strategy::Async),
+        Strategy::PyProcesses => Some(Strategy::Processes),
+        _ => None,
+    }
+}
+
+/// A model's color. A CPython model takes its Rust twin's color, lightened halfway to
+/// white: the pair reads as one idea in two languages, and the two stay apart.
 pub fn model_color(strategy: Strategy) -> RGBColor {
-    PALETTE[index(strategy) % PALETTE.len()]
+    match rust_twin(strategy) {
+        Some(twin) => {
+            let RGBColor(r, g, b) = model_color(twin);
+            let light = |c: u8| c + (255 - c) / 2;
+            RGBColor(light(r), light(g), light(b))
+        }
+        None => PALETTE[index(strategy) % PALETTE.len()],
+    }
 }
 
 /// The color of a model named in a comparison row; unknown names get [`INK`].

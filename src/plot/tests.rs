@@ -449,3 +449,30 @@ fn write_fixture_charts() {
     let compare = comparison_svg(&change_rows(), 0.10).unwrap();
     write_svg(&dir.join("compare.svg"), &compare).unwrap();
 }
+
+/// Found by looking at results/python.svg: every CPython model was the same grey, and
+/// their legend entries ran off both edges of the header (now left out of it).
+#[test]
+fn python_models_get_their_twins_color_lightened() {
+    use crate::plot::style::model_color;
+    let pairs = [
+        (Strategy::PySequential, Strategy::Sequential),
+        (Strategy::PyThreads, Strategy::Threads),
+        (Strategy::PyAsyncio, Strategy::Async),
+        (Strategy::PyProcesses, Strategy::Processes),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for (python, rust) in pairs {
+        let (light, dark) = (model_color(python), model_color(rust));
+        assert_ne!(light, dark, "{python}");
+        // Lighter in every channel, or white already.
+        assert!(
+            light.0 >= dark.0 && light.1 >= dark.1 && light.2 >= dark.2,
+            "{python}"
+        );
+        assert!(
+            seen.insert((light.0, light.1, light.2)),
+            "{python} shares a color"
+        );
+    }
+}
