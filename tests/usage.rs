@@ -435,7 +435,7 @@ fn cpu_help_shows_cpu_flags_and_cpu_defaults_only() {
         "--requests",
         "--latency",
         "io = 5",
-        "at least 5",
+        "at least 6",
     ] {
         assert!(!help.contains(io_only), "{io_only}: {help}");
     }
@@ -450,7 +450,7 @@ fn cpu_help_shows_cpu_flags_and_cpu_defaults_only() {
         flat.contains("sequential always runs once, with 1 [default: 5]"),
         "{help}"
     );
-    assert!(flat.contains("[default: at least 5,"), "{help}");
+    assert!(flat.contains("[default: at least 6,"), "{help}");
 }
 
 #[test]
