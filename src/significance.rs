@@ -131,6 +131,143 @@ fn central_interval(values: &[f64], confidence: f64) -> (f64, f64) {
     (percentile(values, tail), percentile(values, 100.0 - tail))
 }
 
+/// How much larger the values of `a` are than those of `b`, as a ratio, with the
+/// interval that goes with the rank test ([`shift_ratio`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shift {
+    /// The Hodges–Lehmann estimate: the median of all m·n ratios a_i / b_j, the
+    /// typical ratio of a value of `a` to a value of `b`.
+    pub ratio: f64,
+    /// The interval's ends, two of those ratios; NaN when the samples are too few
+    /// for the confidence asked.
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The Hodges–Lehmann shift of `a` over `b` on a ratio scale, and its
+/// distribution-free `confidence` interval (Bauer 1972, often called Moses'
+/// interval): the k-th smallest and k-th largest of the m·n ratios a_i / b_j, where
+/// k comes from the distribution of Mann–Whitney's U ([`u_counts`], exact to
+/// [`EXACT_MAX_SAMPLES`] samples in all, then the normal approximation with
+/// continuity correction). It is the set of ratios r for which the rank test would
+/// not tell `a / r` from `b`, so it excludes 1 exactly when [`mann_whitney_p`] is
+/// below 1 - `confidence` (without ties).
+///
+/// Why not the bootstrap interval of the ratio of medians ([`ratio_ci`]): a median
+/// of runs that fall into two clusters (a pool whose workers sometimes share a core)
+/// jumps between them, and its bootstrap interval spans both; this estimate uses
+/// every pair of runs, so it moves by a fraction of the gap instead. Its interval
+/// assumes each side's runs are independent and that the two differ by a factor,
+/// as a slowdown does; coverage holds for any shape of the runs' distribution.
+///
+/// All NaN when a side is empty or holds a value that is not a finite positive
+/// timing. Cost: O((m + n) log) per order statistic, found by bisection on the
+/// ratio with a linear count; the m·n ratios are never stored.
+pub fn shift_ratio(a: &[f64], b: &[f64], confidence: f64) -> Shift {
+    let none = Shift {
+        ratio: f64::NAN,
+        low: f64::NAN,
+        high: f64::NAN,
+    };
+    let timing = |x: &f64| x.is_finite() && *x > 0.0;
+    if a.is_empty() || b.is_empty() || !a.iter().all(timing) || !b.iter().all(timing) {
+        return none;
+    }
+    let sorted = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    let (a, b) = (sorted(a), sorted(b));
+    let pairs = a.len() * b.len();
+    let ratio = if pairs % 2 == 1 {
+        kth_ratio(&a, &b, pairs / 2)
+    } else {
+        // The middle two on a log scale, so that a ratio and its inverse agree.
+        (kth_ratio(&a, &b, pairs / 2 - 1) * kth_ratio(&a, &b, pairs / 2)).sqrt()
+    };
+    let cut = interval_cut(a.len(), b.len(), confidence);
+    let (low, high) = if cut == 0 {
+        (f64::NAN, f64::NAN)
+    } else {
+        (kth_ratio(&a, &b, cut - 1), kth_ratio(&a, &b, pairs - cut))
+    };
+    Shift { ratio, low, high }
+}
+
+/// The rank k (from 1) of a `confidence` interval's low end among the m·n pairwise
+/// ratios of `m` and `n` samples, its high end being the k-th largest: the largest k
+/// with P(U < k) at most (1 - `confidence`) / 2, as the interval then covers with
+/// probability 1 - 2 P(U < k). 0 when even the extreme ratios cannot reach it.
+fn interval_cut(m: usize, n: usize, confidence: f64) -> usize {
+    let tail = ((1.0 - confidence) / 2.0).clamp(0.0, 0.5);
+    let most = (m * n).div_ceil(2);
+    if m + n <= EXACT_MAX_SAMPLES {
+        let counts = u_counts(m, n);
+        let total = counts.iter().sum::<i128>() as f64;
+        let mut below = 0;
+        let mut k = 0;
+        while k < most && (below + counts[k]) as f64 / total <= tail {
+            below += counts[k];
+            k += 1;
+        }
+        return k;
+    }
+    let (mf, nf) = (m as f64, n as f64);
+    let sd = (mf * nf * (mf + nf + 1.0) / 12.0).sqrt();
+    let k = (mf * nf / 2.0 + 0.5 - normal_quantile(1.0 - tail) * sd).floor();
+    (k.max(0.0) as usize).min(most)
+}
+
+/// The `k`-th smallest (from 0) of the ratios a_i / b_j, both sides sorted
+/// ascending and positive: the smallest ratio r with more than k ratios at most r.
+fn kth_ratio(a: &[f64], b: &[f64], k: usize) -> f64 {
+    let at_most = |r: f64| {
+        // As b_j grows, a_i / b_j shrinks: the i that qualify are a growing prefix.
+        let mut i = 0;
+        let mut count = 0;
+        for &bj in b {
+            while i < a.len() && a[i] / bj <= r {
+                i += 1;
+            }
+            count += i;
+        }
+        count
+    };
+    let (mut lo, mut hi) = (a[0] / b[b.len() - 1], a[a.len() - 1] / b[0]);
+    if at_most(lo) > k {
+        return lo;
+    }
+    // at_most(lo) <= k < at_most(hi): the answer is in (lo, hi], and once no float
+    // lies between the two, it is hi.
+    loop {
+        let mid = lo + (hi - lo) / 2.0;
+        if mid <= lo || mid >= hi {
+            return hi;
+        }
+        if at_most(mid) > k {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+}
+
+/// The standard normal quantile: z with Φ(z) = `p`, by bisection on [`erfc`]
+/// (accurate to its 1.2e-7).
+fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = (lo + hi) / 2.0;
+        if 0.5 * erfc(-mid / std::f64::consts::SQRT_2) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
+}
+
 /// Two-sided Mann–Whitney U test: the probability of a rank difference at least
 /// this large between `a` and `b` if both came from one distribution.
 ///
@@ -181,12 +318,23 @@ pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Two-sided exact p-value of U = `u` for sample sizes `m` and `n` without ties.
-///
-/// The number of orderings with U = k is the coefficient of q^k in the Gaussian
-/// binomial [m + n choose m]_q = Π_{i=1..m} (1 - q^(n+i)) / (1 - q^i), built one
-/// factor at a time; after each step the polynomial is [n + i choose i]_q, so
-/// every division is exact.
 fn exact_p(u: usize, m: usize, n: usize) -> f64 {
+    let counts = u_counts(m, n);
+    let total: i128 = counts.iter().sum();
+    // The distribution is symmetric about mn/2: take the nearer tail, then double.
+    let tail_end = u.min(m * n - u);
+    let tail: i128 = counts[..=tail_end].iter().sum();
+    (2.0 * tail as f64 / total as f64).min(1.0)
+}
+
+/// How many of the C(m + n, m) orderings of `m` and `n` untied samples give U = k,
+/// for k = 0..=mn.
+///
+/// The count is the coefficient of q^k in the Gaussian binomial
+/// [m + n choose m]_q = Π_{i=1..m} (1 - q^(n+i)) / (1 - q^i), built one factor at a
+/// time; after each step the polynomial is [n + i choose i]_q, so every division is
+/// exact.
+fn u_counts(m: usize, n: usize) -> Vec<i128> {
     let mut counts = vec![0i128; m * n + 1];
     counts[0] = 1;
     for i in 1..=m {
@@ -198,11 +346,7 @@ fn exact_p(u: usize, m: usize, n: usize) -> f64 {
             counts[k] += counts[k - i];
         }
     }
-    let total: i128 = counts.iter().sum();
-    // The distribution is symmetric about mn/2: take the nearer tail, then double.
-    let tail_end = u.min(m * n - u);
-    let tail: i128 = counts[..=tail_end].iter().sum();
-    (2.0 * tail as f64 / total as f64).min(1.0)
+    counts
 }
 
 /// The complementary error function, fractional error below 1.2e-7 everywhere
@@ -314,6 +458,118 @@ mod tests {
         assert_eq!(ratio_ci(&slower, &RUNS, 0.95, 2000, 9), (low, high));
         assert_eq!(ratio_ci(&[2.0], &[1.0], 0.95, 10, 9), (2.0, 2.0));
         assert!(ratio_ci(&[], &RUNS, 0.95, 10, 9).0.is_nan());
+    }
+
+    /// The m·n ratios a_i / b_j, sorted: what [`shift_ratio`] finds without storing.
+    fn all_ratios(a: &[f64], b: &[f64]) -> Vec<f64> {
+        let mut r: Vec<f64> = a
+            .iter()
+            .flat_map(|x| b.iter().map(move |y| x / y))
+            .collect();
+        r.sort_by(f64::total_cmp);
+        r
+    }
+
+    #[test]
+    fn interval_ranks_match_the_published_critical_values_of_u() {
+        // Two-sided 0.05 critical values of U (the largest U that rejects), from the
+        // standard tables: 4/4 → 0, 5/5 → 2, 8/12 → 22, 10/10 → 23, 20/20 → 127. The
+        // interval's low end is the ratio of rank critical value + 1.
+        for (m, n, critical) in [
+            (4, 4, 0),
+            (5, 5, 2),
+            (8, 12, 22),
+            (10, 10, 23),
+            (20, 20, 127),
+        ] {
+            assert_eq!(interval_cut(m, n, 0.95), critical + 1, "{m} against {n}");
+        }
+        // 3 a side, or 3 against 4, cannot reach 95 %: no ordering is that rare.
+        assert_eq!(interval_cut(3, 3, 0.95), 0);
+        assert_eq!(interval_cut(3, 4, 0.95), 0);
+        // Past the exact range the normal approximation takes over: within one rank
+        // of the exact count (60 a side is still exact inside an i128).
+        let counts = u_counts(60, 60);
+        let total = counts.iter().sum::<i128>() as f64;
+        let (mut below, mut exact) = (0, 0);
+        while (below + counts[exact]) as f64 / total <= 0.025 {
+            below += counts[exact];
+            exact += 1;
+        }
+        let approximate = interval_cut(60, 60, 0.95);
+        assert!(
+            approximate.abs_diff(exact) <= 1,
+            "{approximate} against {exact}"
+        );
+    }
+
+    #[test]
+    fn shift_ratio_is_the_median_and_order_statistics_of_all_ratios() {
+        let mut rng = SplitMix64::new(5);
+        // Exact range, normal range, odd and even pair counts, heavy ties.
+        for (m, n) in [(4, 4), (5, 7), (9, 9), (10, 31), (60, 61), (130, 97)] {
+            let draw = |rng: &mut SplitMix64, k: usize| -> Vec<f64> {
+                (0..k)
+                    .map(|_| 0.02 + (rng.below(40) as f64) * 0.0007)
+                    .collect()
+            };
+            let (a, b) = (draw(&mut rng, m), draw(&mut rng, n));
+            let ratios = all_ratios(&a, &b);
+            let shift = shift_ratio(&a, &b, 0.95);
+            let mid = ratios.len() / 2;
+            let median = if ratios.len() % 2 == 1 {
+                ratios[mid]
+            } else {
+                (ratios[mid - 1] * ratios[mid]).sqrt()
+            };
+            assert_eq!(shift.ratio, median, "{m} against {n}");
+            let k = interval_cut(m, n, 0.95);
+            assert!(k >= 1);
+            assert_eq!(shift.low, ratios[k - 1], "{m} against {n}");
+            assert_eq!(shift.high, ratios[ratios.len() - k], "{m} against {n}");
+            assert!(shift.low <= shift.ratio && shift.ratio <= shift.high);
+        }
+    }
+
+    #[test]
+    fn shift_ratio_finds_a_scaled_copy_and_says_when_it_cannot() {
+        let slower: Vec<f64> = RUNS.iter().map(|x| x * 1.1).collect();
+        let shift = shift_ratio(&slower, &RUNS, 0.95);
+        assert!(close(shift.ratio, 1.1, 1e-12), "{shift:?}");
+        assert!(shift.low > 1.0 && shift.high < 1.25, "{shift:?}");
+        // Inverse order, inverse ratio.
+        let back = shift_ratio(&RUNS, &slower, 0.95);
+        assert!(close(back.ratio * shift.ratio, 1.0, 1e-12), "{back:?}");
+        // 4 a side: the whole range of ratios, at 97 % coverage.
+        let (a, b) = ([1.0, 2.0, 3.0, 4.0], [1.0, 1.5, 2.5, 5.0]);
+        let shift = shift_ratio(&a, &b, 0.95);
+        assert_eq!((shift.low, shift.high), (1.0 / 5.0, 4.0));
+        // 3 a side cannot reach 95 %: an estimate, no interval.
+        let shift = shift_ratio(&a[..3], &b[..3], 0.95);
+        assert!(shift.ratio.is_finite() && shift.low.is_nan() && shift.high.is_nan());
+        // Nothing to compare, or not a timing.
+        assert!(shift_ratio(&[], &RUNS, 0.95).ratio.is_nan());
+        assert!(shift_ratio(&[0.0, 1.0], &RUNS, 0.95).ratio.is_nan());
+        assert!(shift_ratio(&[f64::NAN, 1.0], &RUNS, 0.95).ratio.is_nan());
+    }
+
+    #[test]
+    fn shift_ratio_steadier_than_the_ratio_of_medians_for_two_clusters() {
+        // A pool whose runs fall near 25.0 or 27.8 ms, the current build exactly
+        // 10 % slower, the split between clusters 11 against 10 then 10 against 11:
+        // the median jumps from one cluster to the other, the pairwise estimate does
+        // not.
+        let runs = |low: usize, high: usize| -> Vec<f64> {
+            let mut v: Vec<f64> = (0..low).map(|i| 25.0 + 0.01 * i as f64).collect();
+            v.extend((0..high).map(|i| 27.8 + 0.01 * i as f64));
+            v
+        };
+        let baseline = runs(10, 11);
+        let current: Vec<f64> = runs(11, 10).iter().map(|x| x * 1.1).collect();
+        let medians = median(&current) / median(&baseline);
+        let shift = shift_ratio(&current, &baseline, 0.95);
+        assert!(medians < 1.0, "{medians}");
+        assert!(shift.ratio > 1.05, "{shift:?}");
     }
 
     // Reference p-values from scipy 1.17 `scipy.stats.mannwhitneyu(a, b,

@@ -84,7 +84,7 @@ use anyhow::bail;
 use serde::Serialize;
 
 use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow};
-use crate::significance::{mann_whitney_p, outliers, ratio_ci};
+use crate::significance::{mann_whitney_p, outliers, shift_ratio};
 use crate::strategy::Strategy;
 use crate::workload::Workload;
 
@@ -94,12 +94,6 @@ pub mod runs;
 use render::{p_value, signed_percent};
 pub use render::{render, summary};
 
-/// Confidence of `change_ci`.
-pub const CONFIDENCE: f64 = 0.95;
-/// Bootstrap resamples per interval: enough for stable 2.5 % tails.
-const RESAMPLES: usize = 2000;
-/// Fixed, so a comparison is reproducible to the bit.
-const SEED: u64 = 0x00C0_FFEE_BE9C_4B3E;
 /// Below this many runs on a side the verdict is inconclusive.
 const MIN_RUNS: usize = 2;
 
@@ -131,11 +125,15 @@ pub struct Comparison {
     pub workers: usize,
     pub baseline_median_s: f64,
     pub current_median_s: f64,
-    /// current / baseline - 1: 0.10 is 10 % slower, -0.5 twice as fast.
+    /// The typical ratio of a current run to a baseline run, minus 1: 0.10 is 10 %
+    /// slower, -0.5 twice as fast. The Hodges–Lehmann estimate ([`shift_ratio`]):
+    /// the median of the ratios of every current run to every baseline run.
     pub change: f64,
-    /// [`CONFIDENCE`] bootstrap interval of `change`; NaN (`null` in JSON) without
-    /// samples.
+    /// The distribution-free interval of `change` that goes with the rank test;
+    /// NaN (`null` in JSON) when the runs are too few to reach its confidence.
     pub change_ci: (f64, f64),
+    /// The confidence of `change_ci`: 1 - the significance level (0.95).
+    pub change_ci_confidence: f64,
     /// Two-sided Mann–Whitney U on the per-run wall times.
     pub p_value: f64,
     pub verdict: Verdict,
@@ -153,6 +151,15 @@ pub struct Thresholds {
     /// An inconclusive row fails the gate too (`--fail-on-inconclusive`): the runs
     /// could not show the build is *not* slower.
     pub fail_on_inconclusive: bool,
+}
+
+impl Thresholds {
+    /// The confidence of the change's interval, 1 - `significance`: the interval
+    /// then clears 0 exactly when the rank test is significant, and the run counts
+    /// that can reach the one can reach the other.
+    pub fn confidence(&self) -> f64 {
+        1.0 - self.significance
+    }
 }
 
 impl Default for Thresholds {
@@ -355,11 +362,10 @@ fn check_run_counts(pairs: &[(&ResultRow, &ResultRow)], significance: f64) -> an
 /// One row against its baseline, by the rule in the module docs.
 fn compare_rows(baseline: &ResultRow, current: &ResultRow, thresholds: Thresholds) -> Comparison {
     let (base, cur) = (&baseline.wall_s.samples, &current.wall_s.samples);
-    let baseline_median_s = baseline.wall_s.median;
-    let current_median_s = current.wall_s.median;
-    let change = current_median_s / baseline_median_s - 1.0;
-    let (low, high) = ratio_ci(cur, base, CONFIDENCE, RESAMPLES, SEED);
-    let change_ci = (low - 1.0, high - 1.0);
+    let confidence = thresholds.confidence();
+    let shift = shift_ratio(cur, base, confidence);
+    let change = shift.ratio - 1.0;
+    let change_ci = (shift.low - 1.0, shift.high - 1.0);
     let p_value = mann_whitney_p(cur, base);
     let verdict = if base.len() < MIN_RUNS || cur.len() < MIN_RUNS {
         Verdict::Inconclusive
@@ -370,10 +376,11 @@ fn compare_rows(baseline: &ResultRow, current: &ResultRow, thresholds: Threshold
         workload: current.workload.name().to_string(),
         strategy: current.strategy.name().to_string(),
         workers: current.workers,
-        baseline_median_s,
-        current_median_s,
+        baseline_median_s: baseline.wall_s.median,
+        current_median_s: current.wall_s.median,
         change,
         change_ci,
+        change_ci_confidence: confidence,
         p_value,
         verdict,
         regression: verdict == Verdict::Slower,
@@ -536,9 +543,10 @@ fn looks_slower_warning(c: &Comparison, thresholds: Thresholds) -> Option<String
     (c.verdict == Verdict::Inconclusive && c.change > thresholds.max_regression).then(|| {
         format!(
             "{} looks {:.1} % slower, but its runs are too few or too noisy to show it \
-             (95 % interval {} … {}, p = {}); more --runs would settle it",
+             ({} interval {} … {}, p = {}); more --runs would settle it",
             describe_key(&c.workload, &c.strategy, c.workers),
             c.change * 100.0,
+            crate::output::format::level(c.change_ci_confidence),
             signed_percent(c.change_ci.0),
             signed_percent(c.change_ci.1),
             p_value(c.p_value)

@@ -295,6 +295,7 @@ fn render_shows_change_interval_and_verdict() {
             current_median_s: current,
             change: current / 0.1 - 1.0,
             change_ci: ci,
+            change_ci_confidence: 0.95,
             p_value,
             verdict,
             regression: verdict == Verdict::Slower,

@@ -80,6 +80,16 @@ pub fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{:.0} %", v * 100.0))
 }
 
+/// A confidence level: `95 %`, `99.9 %`.
+pub fn level(value: f64) -> String {
+    let percent = value * 100.0;
+    if (percent - percent.round()).abs() < 1e-9 {
+        format!("{percent:.0} %")
+    } else {
+        format!("{percent:.1} %")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +106,8 @@ mod tests {
 
     #[test]
     fn bytes_and_ratios() {
+        assert_eq!(level(0.95), "95 %");
+        assert_eq!(level(0.999), "99.9 %");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(10_240), "10.0 KiB");
         assert_eq!(bytes(5 << 20), "5.00 MiB");

@@ -1,5 +1,6 @@
-//! A comparison: one row per (workload, model, workers), its change in median wall
-//! time as a point with its interval, over the shaded ±tolerance band.
+//! A comparison: one row per (workload, model, workers), its change in wall time
+//! (the typical ratio of a current run to a baseline run) as a point with its
+//! interval, over the shaded ±tolerance band.
 //!
 //! A row is slower when its whole interval clears the band (see [`crate::compare`]),
 //! so the picture shows why: an interval inside the band is unchanged, one across its
@@ -14,7 +15,6 @@ use super::ChangeRow;
 use super::frame::{Chart, Frame, MARGIN, X_LABEL_AREA};
 use super::scale::{Axis, row_at, row_pos, tick_label};
 use super::style::{self, BAND, INK, LegendItem, Marker, SLOWER, Swatch};
-use crate::compare::CONFIDENCE;
 use crate::strategy::Strategy;
 
 const WIDTH: u32 = 1000;
@@ -70,8 +70,8 @@ pub fn svg(rows: &[ChangeRow], max_regression: f64) -> anyhow::Result<String> {
             x: &axis,
             y: &rows_axis,
             x_desc: format!(
-                "change in median wall time, % (right: slower; bar: {:.0} % interval)",
-                CONFIDENCE * 100.0
+                "change in wall time, % (right: slower; bar: {} interval)",
+                crate::output::format::level(rows[0].confidence)
             ),
             y_desc: "workload · model, workers".to_string(),
             y_label_area: Y_LABEL_AREA,

@@ -50,11 +50,14 @@ pub struct ChangeRow {
     /// The model's name, as in reports (`threads`); it picks the row's color.
     pub strategy: String,
     pub workers: usize,
-    /// current median / baseline median - 1: 0.10 is 10 % slower. Not finite when a
-    /// side had no samples; the row is then listed without a point.
+    /// The typical current / baseline run time - 1 ([`Comparison::change`]): 0.10 is
+    /// 10 % slower. Not finite when a side had no samples; the row is then listed
+    /// without a point.
     pub change: f64,
     /// The interval of `change`, same unit; NaN ends draw no interval bar.
     pub ci: (f64, f64),
+    /// The interval's confidence, 0.95 by default.
+    pub confidence: f64,
     /// `slower`, `faster`, `unchanged` or `inconclusive`; `slower` rows are highlighted.
     pub verdict: String,
 }
@@ -133,6 +136,7 @@ impl From<&Comparison> for ChangeRow {
             workers: c.workers,
             change: c.change,
             ci: c.change_ci,
+            confidence: c.change_ci_confidence,
             verdict: c.verdict.name().to_string(),
         }
     }

@@ -179,6 +179,7 @@ fn change(workload: &str, strategy: &str, workers: usize, c: f64, ci: (f64, f64)
         workers,
         change: c,
         ci,
+        confidence: 0.95,
         verdict: verdict.to_string(),
     }
 }
@@ -344,7 +345,7 @@ fn a_comparison_shows_each_row_and_marks_the_slower_ones() {
     assert_every_model(&svg, &texts, 3);
     assert!(has_text(
         &texts,
-        "change in median wall time, % (right: slower; bar: 95 % interval)"
+        "change in wall time, % (right: slower; bar: 95 % interval)"
     ));
     assert!(has_text(&texts, "workload · model, workers"));
     assert!(has_text(&texts, "io · threads, 8 workers"));
@@ -371,6 +372,7 @@ fn a_change_row_is_made_from_a_comparison() {
         current_median_s: 1.25,
         change: 0.25,
         change_ci: (0.18, 0.33),
+        change_ci_confidence: 0.95,
         p_value: 0.001,
         verdict: Verdict::Slower,
         regression: true,
