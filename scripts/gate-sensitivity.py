@@ -18,7 +18,9 @@ Usage:
   scripts/gate-sensitivity.py io -- --requests 40   # io with extra flags
 Environment: RERUNS (21), SLOWDOWN (0.10), CONCBENCH (a built binary; default: cargo
 build --release), MAX_REGRESSION (passed to compare when set), REUSE (a folder of an
-earlier invocation's run*.json: compare those instead of running again).
+earlier invocation's run*.json: compare those instead of running again), PAIRS=all
+(compare every ordered pair of invocations, not only each with the next: drift
+between invocations far apart in time shows too).
 Only the built-in server on 127.0.0.1 is targeted.
 """
 
@@ -114,7 +116,10 @@ def main():
     models = [row["strategy"] for row in reports[0]["results"]]
     alarms = {m: 0 for m in models}
     caught = {m: 0 for m in models}
-    pairs = list(zip(range(reruns - 1), range(1, reruns)))
+    if os.environ.get("PAIRS") == "all":
+        pairs = [(a, b) for a in range(reruns) for b in range(reruns) if a != b]
+    else:
+        pairs = list(zip(range(reruns - 1), range(1, reruns)))
     for a, b in pairs:
         for model, verdict in verdicts(binary, work / f"run{a}.json", work / f"run{b}.json").items():
             alarms[model] += verdict.lower() == "slower"
@@ -124,7 +129,9 @@ def main():
             caught[model] += verdicts(binary, work / f"run{a}.json", path).get(model, "").lower() == "slower"
 
     runs = sorted(len(r["results"][0]["wall_s"]["samples"]) for r in reports)
+    which = "every ordered pair" if os.environ.get("PAIRS") == "all" else "each with the next"
     print(f"{workload}: {reruns} invocations at default settings {' '.join(extra)}".rstrip())
+    print(f"  compared: {which} ({len(pairs)} comparisons)")
     print(
         f"  runs per model: median {runs[len(runs) // 2]} (min {runs[0]}, max {runs[-1]}); "
         f"time per invocation: median {sorted(seconds)[len(seconds) // 2]:.1f} s"

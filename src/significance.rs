@@ -1,17 +1,19 @@
-//! Statistics for a regression gate: is the difference between two sets of timings
-//! real, and how large could it be?
+//! Statistics for a regression gate and a verdict: is the difference between two
+//! sets of timings real, and how large could it be?
 //!
 //! Everything here is a pure function of its inputs. The bootstrap draws from
 //! [`SplitMix64`] with a seed the caller passes, so comparing the same two reports
 //! twice gives the same intervals to the last bit: a CI gate must not flip on a rerun
 //! of the comparison itself.
 //!
-//! The tools, and why these ones:
+//! The tools, and why these ones. Timings are skewed (a run is never faster than the
+//! machine allows, but often slower), so an interval that assumes normality would be
+//! wrong on the side that matters; none here does.
 //!
-//! - [`median_ci`], [`ratio_ci`]: percentile-bootstrap intervals of the median and of
-//!   a ratio of medians. Timings are skewed (a run is never faster than the machine
-//!   allows, but often slower), so an interval that assumes normality would be
-//!   wrong on the side that matters; the bootstrap assumes nothing about the shape.
+//! - [`shift_ratio`]: the gate's change, the Hodges–Lehmann ratio of two sets of
+//!   runs with the distribution-free interval that inverts the rank test below.
+//! - [`ratio_ci`]: a percentile-bootstrap interval of a ratio of medians, for the
+//!   speedups the run tables print beside their medians.
 //! - [`mann_whitney_p`]: a rank test, so one preempted run can move it by one rank
 //!   and no more. Exact when there are no ties and at most [`EXACT_MAX_SAMPLES`]
 //!   samples in all (the usual case: timings in nanoseconds rarely tie), otherwise
@@ -68,26 +70,6 @@ impl SplitMix64 {
     pub fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
-}
-
-/// Bootstrap percentile CI of the median: `resamples` resamples with replacement
-/// drawn from `seed`; returns `(low, high)` holding `confidence` (e.g. 0.95) of the
-/// resampled medians. `(NaN, NaN)` for no samples; the median at both ends for
-/// `resamples == 0`.
-pub fn median_ci(samples: &[f64], confidence: f64, resamples: usize, seed: u64) -> (f64, f64) {
-    if samples.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    if resamples == 0 {
-        let m = median(samples);
-        return (m, m);
-    }
-    let mut rng = SplitMix64::new(seed);
-    let mut scratch = Vec::with_capacity(samples.len());
-    let medians: Vec<f64> = (0..resamples)
-        .map(|_| resampled_median(samples, &mut rng, &mut scratch))
-        .collect();
-    central_interval(&medians, confidence)
 }
 
 /// Bootstrap percentile CI of `median(a) / median(b)`, resampling `a` and `b`
@@ -155,7 +137,7 @@ pub struct Shift {
 ///
 /// Why not the bootstrap interval of the ratio of medians ([`ratio_ci`]): a median
 /// of runs that fall into two clusters (a pool whose workers sometimes share a core)
-/// jumps between them, and its bootstrap interval spans both; this estimate uses
+/// jumps between them, and its bootstrap interval is wide; this estimate uses
 /// every pair of runs, so it moves by a fraction of the gap instead. Its interval
 /// assumes each side's runs are independent and that the two differ by a factor,
 /// as a slowdown does; coverage holds for any shape of the runs' distribution.
@@ -423,31 +405,6 @@ mod tests {
     }
 
     const RUNS: [f64; 10] = [1.02, 0.98, 1.05, 1.00, 0.97, 1.03, 1.01, 0.99, 1.04, 0.96];
-
-    #[test]
-    fn median_ci_contains_the_median_and_is_reproducible() {
-        let m = median(&RUNS);
-        let (low, high) = median_ci(&RUNS, 0.95, 2000, 42);
-        assert!(low <= m && m <= high, "{low} {m} {high}");
-        assert!(low >= 0.96 && high <= 1.05);
-        assert_eq!(median_ci(&RUNS, 0.95, 2000, 42), (low, high));
-        assert!(median_ci(&[], 0.95, 100, 1).0.is_nan());
-        assert_eq!(median_ci(&[0.5], 0.95, 100, 1), (0.5, 0.5));
-        assert_eq!(median_ci(&RUNS, 0.95, 0, 1), (m, m));
-    }
-
-    #[test]
-    fn median_ci_narrows_with_more_samples() {
-        let many: Vec<f64> = RUNS.iter().cycle().take(RUNS.len() * 8).copied().collect();
-        let (low, high) = median_ci(&RUNS, 0.95, 2000, 1);
-        let (many_low, many_high) = median_ci(&many, 0.95, 2000, 1);
-        assert!(
-            many_high - many_low < high - low,
-            "{many_low}..{many_high} vs {low}..{high}"
-        );
-        let (narrow_low, narrow_high) = median_ci(&RUNS, 0.5, 2000, 1);
-        assert!(narrow_high - narrow_low < high - low);
-    }
 
     #[test]
     fn ratio_ci_brackets_the_ratio_of_medians() {
