@@ -121,7 +121,7 @@ pub fn run(
                     writeln!(
                         human,
                         "{}",
-                        title::title(*workload, &report.config, config.wide)
+                        title::title(*workload, &report.config, &analysis.rows, config.wide)
                     )?;
                     writeln!(
                         human,
@@ -251,7 +251,11 @@ fn measure(
     };
     executor.set_run_timeout(crate::config::run_timeout(config.run_timeout, io));
     let bar = progress::bar(label);
-    let rounds = crate::config::StopRule::rounds(config.stop, runs);
+    let default_max_time = match job {
+        Job::Io(_) => crate::config::DEFAULT_IO_MAX_TIME,
+        Job::Cpu(_) => crate::config::DEFAULT_CPU_MAX_TIME,
+    };
+    let rounds = crate::config::StopRule::rounds(config.stop, runs, default_max_time);
     let models = runner::run_interleaved(&specs, config.warmup, rounds, executor, &bar);
     bar.finish_and_clear();
     models
@@ -329,8 +333,13 @@ fn run_io(
     Ok((settings, analysis::io(&urls, &expected, &models)))
 }
 
-/// How many measured rounds ran (every model runs once per round).
+/// The most measured runs of any model (past the minimum, adaptive rounds run only
+/// the models whose median is not yet precise).
 fn measured_rounds(models: &[runner::ModelRuns]) -> u32 {
-    let rounds = models.first().map_or(0, |m| m.measurements.len());
+    let rounds = models
+        .iter()
+        .map(|m| m.measurements.len())
+        .max()
+        .unwrap_or(0);
     u32::try_from(rounds).unwrap_or(u32::MAX)
 }

@@ -18,7 +18,10 @@ pub use values::{
     whole_number, worker_counts,
 };
 
-use crate::config::{DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_WORKERS};
+use crate::config::{
+    DEFAULT_CPU_MAX_TIME, DEFAULT_CPU_RUNS, DEFAULT_IO_MAX_TIME, DEFAULT_IO_RUNS,
+    DEFAULT_IO_WORKERS, MAX_WORKERS,
+};
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -61,7 +64,8 @@ pub enum Command {
 /// defaults alone, where `all` gives both jobs'.
 #[derive(Debug, Args)]
 #[command(mut_arg("workers", |a| a.help(workers_help("available parallelism"))))]
-#[command(mut_arg("runs", |a| a.help(runs_help(DEFAULT_CPU_RUNS))))]
+#[command(mut_arg("runs", |a| a.help(runs_help(&DEFAULT_CPU_RUNS.to_string()))))]
+#[command(mut_arg("max_time", |a| a.help(max_time_help(DEFAULT_CPU_MAX_TIME))))]
 pub struct CpuCommand {
     #[command(flatten)]
     pub cpu: CpuArgs,
@@ -72,7 +76,8 @@ pub struct CpuCommand {
 /// `concbench io`, with the io defaults of --workers and --runs.
 #[derive(Debug, Args)]
 #[command(mut_arg("workers", |a| a.help(workers_help(&DEFAULT_IO_WORKERS.to_string()))))]
-#[command(mut_arg("runs", |a| a.help(runs_help(DEFAULT_IO_RUNS))))]
+#[command(mut_arg("runs", |a| a.help(runs_help(&DEFAULT_IO_RUNS.to_string()))))]
+#[command(mut_arg("max_time", |a| a.help(max_time_help(DEFAULT_IO_MAX_TIME))))]
 pub struct IoCommand {
     #[command(flatten)]
     pub io: IoArgs,
@@ -82,6 +87,9 @@ pub struct IoCommand {
 
 /// `concbench all`: both jobs' flags, and both jobs' defaults.
 #[derive(Debug, Args)]
+#[command(mut_arg("runs", |a| a.help(runs_help(&format!(
+    "{DEFAULT_CPU_RUNS} for cpu and {DEFAULT_IO_RUNS} for io"
+)))))]
 pub struct AllCommand {
     #[command(flatten)]
     pub cpu: CpuArgs,
@@ -99,8 +107,21 @@ fn workers_help(default: &str) -> String {
     )
 }
 
-/// The help of --runs with one job's fewest runs.
-fn runs_help(fewest: u32) -> String {
+/// The help of --max-time with one job's default, as it would be typed (`2m`).
+fn max_time_help(default: Duration) -> String {
+    let seconds = default.as_secs();
+    let typed = if seconds % 60 == 0 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    };
+    format!(
+        "Without --runs: stop adding runs once measuring the job took this long [default: {typed}]"
+    )
+}
+
+/// The help of --runs with the fewest runs without it.
+fn runs_help(fewest: &str) -> String {
     format!(
         "Exactly N measured runs of each model, interleaved round-robin across models \
          [default: at least {fewest}, then more until --precision or --max-time]"
@@ -125,9 +146,8 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub warmup: u32,
 
-    /// Exactly N measured runs of each model, interleaved round-robin across models.
-    /// Without it: at least 10 (cpu) or 5 (io), then more until --precision or
-    /// --max-time is reached.
+    /// Exactly N measured runs of each model, interleaved round-robin across models
+    /// (each subcommand's help gives its own minimum).
     #[arg(short, long, value_name = "N", value_parser = at_least::<u32>(1))]
     pub runs: Option<u32>,
 
@@ -142,9 +162,10 @@ pub struct EngineArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub run_timeout: Option<Duration>,
 
-    /// Without --runs: stop adding rounds once measuring a workload took this long.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
-    pub max_time: Duration,
+    /// Without --runs: stop adding runs once measuring a workload took this long
+    /// [default: 30s for cpu, 2m for io].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_time: Option<Duration>,
 
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]

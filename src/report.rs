@@ -48,7 +48,8 @@ pub struct ReportConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuSettings {
-    /// Measured runs per model.
+    /// Measured runs per model: with adaptive rounds, the most any model got (each
+    /// row has its own count).
     pub runs: u32,
     pub kernel: String,
     pub numbers: Vec<u64>,
@@ -58,7 +59,8 @@ pub struct CpuSettings {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IoSettings {
-    /// Measured runs per model.
+    /// Measured runs per model: with adaptive rounds, the most any model got (each
+    /// row has its own count).
     pub runs: u32,
     /// `builtin` (concbench's own server on loopback) or `sites`.
     pub target: String,

@@ -264,6 +264,7 @@ pub fn compare(
     if comparisons.is_empty() {
         bail!("the reports share no (workload, model, workers) row; nothing to compare");
     }
+    warnings.extend(all_moved_warnings(&comparisons, thresholds));
     check_rows_passed(&pairs)?;
     check_run_counts(&pairs, thresholds.significance)?;
     let regressions = comparisons.iter().filter(|c| c.regression).count();
@@ -531,6 +532,48 @@ fn machine_warning(baseline: &Report, current: &Report) -> Option<String> {
             differences.join(", ")
         )
     })
+}
+
+/// Fewest rows of a workload that must all have moved past the tolerance, the same
+/// way, before [`all_moved_warnings`] says so.
+const ALL_MOVED_ROWS: usize = 3;
+
+/// A warning per workload whose every model moved past the tolerance the same way.
+///
+/// The verdicts stand: each row is judged on its own runs. But a slower machine (a
+/// busy neighbour on a shared host, a lower clock) moves every model at once, and
+/// so does a change every model shares (the job's kernel, the compiler); a change
+/// to one model's code rarely does. 21 identical `cpu` runs on the development VM
+/// had one invocation with every model 5–18 % slower than the one before.
+fn all_moved_warnings(comparisons: &[Comparison], thresholds: Thresholds) -> Vec<String> {
+    let max = thresholds.max_regression;
+    let workloads: BTreeSet<&str> = comparisons.iter().map(|c| c.workload.as_str()).collect();
+    workloads
+        .into_iter()
+        .filter_map(|workload| {
+            let rows: Vec<&Comparison> = comparisons
+                .iter()
+                .filter(|c| c.workload == workload)
+                .collect();
+            let slower = rows.iter().all(|c| c.change > max);
+            let faster = rows.iter().all(|c| c.change < -max);
+            if rows.len() < ALL_MOVED_ROWS || !(slower || faster) {
+                return None;
+            }
+            let changes = rows.iter().map(|c| c.change);
+            let (low, high) = changes.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), c| {
+                (l.min(c), h.max(c))
+            });
+            Some(format!(
+                "{workload}: every model is {} ({} to {}): a busier or slower machine \
+                 than the baseline's moves them all, and so does a change they share; \
+                 a rerun of both on one machine would tell",
+                if slower { "slower" } else { "faster" },
+                signed_percent(low),
+                signed_percent(high)
+            ))
+        })
+        .collect()
 }
 
 /// A warning when a row's runs include outliers (modified Z-score > 3.5): the

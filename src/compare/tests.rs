@@ -274,6 +274,50 @@ fn another_machine_is_a_warning_only() {
 }
 
 #[test]
+fn every_model_moving_together_is_a_warning_not_a_verdict() {
+    let models = |scale: [f64; 3]| {
+        report(&[
+            (Strategy::Sequential, runs(0.100 * scale[0], 1)),
+            (Strategy::Threads, runs(0.050 * scale[1], 2)),
+            (Strategy::Rayon, runs(0.050 * scale[2], 3)),
+        ])
+    };
+    let baseline = models([1.0, 1.0, 1.0]);
+    let busier = compare(&baseline, &models([1.3, 1.4, 1.35]), ten_percent()).unwrap();
+    assert_eq!(
+        busier.regressions, 3,
+        "each row is still judged on its runs"
+    );
+    let moved: Vec<&String> = busier
+        .warnings
+        .iter()
+        .filter(|w| w.contains("every model"))
+        .collect();
+    assert_eq!(moved.len(), 1, "{:?}", busier.warnings);
+    assert!(
+        moved[0].starts_with("cpu: every model is slower (+"),
+        "{}",
+        moved[0]
+    );
+    assert!(moved[0].contains("a rerun of both"), "{}", moved[0]);
+    // One model slower: no such warning.
+    let one = compare(&baseline, &models([1.0, 1.4, 1.0]), ten_percent()).unwrap();
+    assert_eq!(one.regressions, 1);
+    assert!(
+        one.warnings.iter().all(|w| !w.contains("every model")),
+        "{:?}",
+        one.warnings
+    );
+    // Two rows are too few to call it "every model".
+    let two = compare(&two_models(1.0, 1), &two_models(1.3, 11), ten_percent()).unwrap();
+    assert!(
+        two.warnings.iter().all(|w| !w.contains("every model")),
+        "{:?}",
+        two.warnings
+    );
+}
+
+#[test]
 fn rows_on_one_side_and_outliers_are_warnings() {
     let baseline = two_models(1.0, 1);
     let mut spiky = runs(0.060, 2);

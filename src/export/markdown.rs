@@ -34,7 +34,7 @@ impl Exporter for MarkdownExporter {
             let _ = writeln!(
                 out,
                 "**{}**\n",
-                title::title(workload, &report.config, true)
+                title::title(workload, &report.config, &rows, true)
             );
             let _ = writeln!(out, "{}\n", table::render(workload, &rows, &options));
             for line in verdict::lines(&rows) {

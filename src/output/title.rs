@@ -3,7 +3,7 @@
 //! 10.0 KiB, 5 workers, 6 runs`; `--wide` adds the rest (async concurrency, warmups,
 //! that each run is a fresh process).
 
-use crate::report::{CpuSettings, ReportConfig};
+use crate::report::{CpuSettings, ReportConfig, ResultRow};
 use crate::strategy::Strategy;
 use crate::workload::Workload;
 use crate::workload::cpu::Kernel;
@@ -11,17 +11,27 @@ use crate::workload::cpu::Kernel;
 /// The line above each table: what was run, and the settings that apply to the models
 /// in the table — no worker count when only sequential ran (it always runs 1), no
 /// async concurrency without async.
-pub fn title(workload: Workload, config: &ReportConfig, wide: bool) -> String {
+///
+/// The runs are the rows' own counts: adaptive rounds stop adding runs of a model
+/// once its median is precise, so they may differ (`6–52 runs`); without rows, the
+/// settings' count.
+pub fn title(workload: Workload, config: &ReportConfig, rows: &[ResultRow], wide: bool) -> String {
     let parallel = config.strategies.iter().any(|&s| s != Strategy::Sequential);
     let runs = |n: u32| {
+        let fewest = rows.iter().map(|r| r.runs).min().unwrap_or(n as usize);
+        let most = rows.iter().map(|r| r.runs).max().unwrap_or(n as usize);
+        let counted = if fewest == most {
+            count(most, "run")
+        } else {
+            format!("{fewest}–{most} runs")
+        };
         if wide {
             format!(
-                "{} + {}, each in a fresh process",
-                count(n as usize, "run"),
+                "{counted} + {}, each in a fresh process",
                 count(config.warmup as usize, "warmup")
             )
         } else {
-            count(n as usize, "run")
+            counted
         }
     };
     let mut parts = Vec::new();
@@ -111,7 +121,7 @@ mod tests {
     use crate::report::IoSettings;
 
     fn title(workload: &Workload, config: &ReportConfig) -> String {
-        super::title(*workload, config, true)
+        super::title(*workload, config, &[], true)
     }
 
     fn cpu(kernel: Kernel, numbers: Vec<u64>, strategies: &[Strategy]) -> ReportConfig {
@@ -179,6 +189,38 @@ mod tests {
     }
 
     #[test]
+    fn a_title_gives_the_runs_each_model_got() {
+        use crate::runner::ModelRuns;
+        use crate::workload::{CpuJob, Outputs};
+        let job = CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![3],
+        };
+        let model = |strategy, runs: usize| {
+            ModelRuns::fixture(strategy, 2, &vec![0.1; runs], Outputs::Cpu(vec![5]))
+        };
+        let config = cpu(Kernel::Squares, vec![3], &Strategy::ALL);
+        let even = crate::analysis::cpu(
+            &job,
+            &[model(Strategy::Sequential, 6), model(Strategy::Threads, 6)],
+        )
+        .rows;
+        assert!(super::title(Workload::Cpu, &config, &even, false).ends_with(", 6 runs"));
+        let adaptive = crate::analysis::cpu(
+            &job,
+            &[model(Strategy::Sequential, 6), model(Strategy::Threads, 52)],
+        )
+        .rows;
+        let title = super::title(Workload::Cpu, &config, &adaptive, false);
+        assert!(title.ends_with(", 6–52 runs"), "{title}");
+        let title = super::title(Workload::Cpu, &config, &adaptive, true);
+        assert!(
+            title.ends_with(", 6–52 runs + 1 warmup, each in a fresh process"),
+            "{title}"
+        );
+    }
+
+    #[test]
     fn a_title_gives_only_the_settings_of_the_models_that_ran() {
         let sequential = cpu(Kernel::Squares, vec![10, 11], &[Strategy::Sequential]);
         assert_eq!(
@@ -191,7 +233,7 @@ mod tests {
              concurrency 256, 1 run + 0 warmups, each in a fresh process"
         );
         assert_eq!(
-            super::title(Workload::Io, &io(&Strategy::ALL), false),
+            super::title(Workload::Io, &io(&Strategy::ALL), &[], false),
             "io: 160 × GET built-in server, 50.0 ms latency, 10.0 KiB, 5 workers, 1 run"
         );
         let threads = title(&Workload::Io, &io(&[Strategy::Threads]));

@@ -2,7 +2,9 @@
 //!
 //! [`run_interleaved`] schedules rounds — warmup rounds first, then measured ones —
 //! and in every round runs each model once, in the same order (A B C A B C …), so
-//! drift on a shared machine hits every model alike. It hands each run to an
+//! drift on a shared machine hits every model alike. Past the minimum, adaptive
+//! rounds run only the models whose median is not yet precise: a 65 ms async io
+//! run gets the runs it needs without 8 s sequential runs repeating beside it. It hands each run to an
 //! [`Executor`]: the real one, [`ChildExecutor`], re-executes concbench as
 //! `measure-run`, reads the run's CPU time from the kernel when it reaps the child
 //! (`wait4`, which includes every pool worker the child reaped), and takes the run's
@@ -142,18 +144,23 @@ impl Rounds {
         }
     }
 
-    /// After `done` rounds that took `elapsed`: is another one needed?
-    fn another(&self, done: u32, elapsed: Duration, models: &[ModelRuns]) -> bool {
+    /// After `done` rounds that took `elapsed`: which models run in the next one?
+    /// Every model up to the minimum; past it only those whose median is not yet
+    /// precise (a precise model stays precise, as its runs do not change), until
+    /// the cap or the time budget. None: stop.
+    fn next(&self, done: u32, elapsed: Duration, models: &[ModelRuns]) -> Option<Vec<bool>> {
         if done < self.min {
-            return true;
+            return Some(vec![true; models.len()]);
         }
         if done >= self.max || self.max_time.is_some_and(|budget| elapsed >= budget) {
-            return false;
+            return None;
         }
-        match self.precision {
-            Some(precision) => models.iter().any(|m| !precise(&m.walls(), precision)),
-            None => false,
-        }
+        let precision = self.precision?;
+        let pending: Vec<bool> = models
+            .iter()
+            .map(|m| !precise(&m.walls(), precision))
+            .collect();
+        pending.contains(&true).then_some(pending)
     }
 }
 
@@ -196,19 +203,21 @@ pub fn run_interleaved(
     let mut measuring_since = None;
     for round in 0.. {
         let measured = round >= warmup;
+        let mut pending = vec![true; results.len()];
         if measured {
             let done = round - warmup;
             let since = *measuring_since.get_or_insert_with(Instant::now);
-            if !rounds.another(done, since.elapsed(), &results) {
-                break;
+            match rounds.next(done, since.elapsed(), &results) {
+                Some(next) => pending = next,
+                None => break,
             }
             if done >= rounds.min {
-                progress.inc_length(per_round);
+                progress.inc_length(pending.iter().filter(|&&p| p).count() as u64);
             }
         }
-        for model in &mut results {
+        for (model, _) in results.iter_mut().zip(&pending).filter(|(_, p)| **p) {
             let label = if measured {
-                let run = round - warmup + 1;
+                let run = model.measurements.len() + 1;
                 if rounds.min == rounds.max {
                     format!("run {run}/{}", rounds.max)
                 } else {
@@ -323,10 +332,11 @@ mod tests {
     }
 
     /// Answers with walls from a fixed cycle per model, so precision is reached (or
-    /// not) at a known round.
+    /// not) at a known run.
     struct Cycling {
         walls: Vec<Vec<f64>>,
-        calls: usize,
+        calls: Vec<usize>,
+        order: Vec<Strategy>,
     }
 
     impl Executor for Cycling {
@@ -336,8 +346,9 @@ mod tests {
                 .position(|s| s.strategy == spec.strategy)
                 .unwrap();
             let cycle = &self.walls[model];
-            let wall_s = cycle[self.calls / 3 % cycle.len()];
-            self.calls += 1;
+            let wall_s = cycle[self.calls[model] % cycle.len()];
+            self.calls[model] += 1;
+            self.order.push(spec.strategy);
             Ok(Measurement {
                 wall_s,
                 setup_s: 0.0,
@@ -349,13 +360,17 @@ mod tests {
         }
     }
 
-    fn rounds_until_precise(walls: Vec<Vec<f64>>, rounds: Rounds) -> usize {
-        let mut executor = Cycling { walls, calls: 0 };
+    /// The runs each model got, and the order they ran in.
+    fn rounds_until_precise(walls: Vec<Vec<f64>>, rounds: Rounds) -> (Vec<usize>, Vec<Strategy>) {
+        let mut executor = Cycling {
+            calls: vec![0; walls.len()],
+            walls,
+            order: Vec::new(),
+        };
         let runs =
             run_interleaved(&specs(), 0, rounds, &mut executor, &ProgressBar::hidden()).unwrap();
-        let counts: Vec<usize> = runs.iter().map(|m| m.measurements.len()).collect();
-        assert!(counts.iter().all(|&c| c == counts[0]), "{counts:?}");
-        counts[0]
+        let counts = runs.iter().map(|m| m.measurements.len()).collect();
+        (counts, executor.order)
     }
 
     #[test]
@@ -369,12 +384,20 @@ mod tests {
         // Steady models: precise as soon as there are runs enough for a 95 % interval
         // of the median at all (6; 5 runs reach only 94 %).
         let steady = vec![vec![1.0], vec![2.0], vec![3.0]];
-        assert_eq!(rounds_until_precise(steady, adaptive), 6);
-        // One model swings by ±20 % for ever: run to the cap.
+        assert_eq!(rounds_until_precise(steady, adaptive).0, [6, 6, 6]);
+        // One model swings by ±20 % for ever: it runs to the cap, alone once the
+        // others are precise; up to then every round ran all three in order.
         let noisy = vec![vec![1.0], vec![0.8, 1.2], vec![3.0]];
-        assert_eq!(rounds_until_precise(noisy.clone(), adaptive), 60);
+        let (counts, order) = rounds_until_precise(noisy.clone(), adaptive);
+        assert_eq!(counts, [6, 60, 6]);
+        let models: Vec<Strategy> = specs().iter().map(|s| s.strategy).collect();
+        assert!(
+            order[..18].chunks(3).all(|round| round == models),
+            "{order:?}"
+        );
+        assert!(order[18..].iter().all(|&s| s == models[1]), "{order:?}");
         // A fixed count ignores precision.
-        assert_eq!(rounds_until_precise(noisy, Rounds::fixed(7)), 7);
+        assert_eq!(rounds_until_precise(noisy, Rounds::fixed(7)).0, [7, 7, 7]);
     }
 
     #[test]
@@ -386,6 +409,6 @@ mod tests {
             max_time: Some(Duration::ZERO),
         };
         let noisy = vec![vec![1.0], vec![0.8, 1.2], vec![3.0]];
-        assert_eq!(rounds_until_precise(noisy, rounds), 4);
+        assert_eq!(rounds_until_precise(noisy, rounds).0, [4, 4, 4]);
     }
 }
