@@ -251,11 +251,7 @@ fn measure(
     };
     executor.set_run_timeout(crate::config::run_timeout(config.run_timeout, io));
     let bar = progress::bar(label);
-    let default_max_time = match job {
-        Job::Io(_) => crate::config::DEFAULT_IO_MAX_TIME,
-        Job::Cpu(_) => crate::config::DEFAULT_CPU_MAX_TIME,
-    };
-    let rounds = crate::config::StopRule::rounds(config.stop, runs, default_max_time);
+    let rounds = crate::config::StopRule::rounds(config.stop, runs);
     let models = runner::run_interleaved(&specs, config.warmup, rounds, executor, &bar);
     bar.finish_and_clear();
     models

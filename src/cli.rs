@@ -18,10 +18,7 @@ pub use values::{
     whole_number, worker_counts,
 };
 
-use crate::config::{
-    DEFAULT_CPU_MAX_TIME, DEFAULT_CPU_RUNS, DEFAULT_IO_MAX_TIME, DEFAULT_IO_RUNS,
-    DEFAULT_IO_WORKERS, MAX_WORKERS,
-};
+use crate::config::{DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_WORKERS};
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -65,7 +62,6 @@ pub enum Command {
 #[derive(Debug, Args)]
 #[command(mut_arg("workers", |a| a.help(workers_help("available parallelism"))))]
 #[command(mut_arg("runs", |a| a.help(runs_help(&DEFAULT_CPU_RUNS.to_string()))))]
-#[command(mut_arg("max_time", |a| a.help(max_time_help(DEFAULT_CPU_MAX_TIME))))]
 pub struct CpuCommand {
     #[command(flatten)]
     pub cpu: CpuArgs,
@@ -77,7 +73,6 @@ pub struct CpuCommand {
 #[derive(Debug, Args)]
 #[command(mut_arg("workers", |a| a.help(workers_help(&DEFAULT_IO_WORKERS.to_string()))))]
 #[command(mut_arg("runs", |a| a.help(runs_help(&DEFAULT_IO_RUNS.to_string()))))]
-#[command(mut_arg("max_time", |a| a.help(max_time_help(DEFAULT_IO_MAX_TIME))))]
 pub struct IoCommand {
     #[command(flatten)]
     pub io: IoArgs,
@@ -104,19 +99,6 @@ fn workers_help(default: &str) -> String {
     format!(
         "Workers per model, 1 to 1024, or a sweep: a list (1,2,4,8) or a range (1..=8), every \
          model at every count; sequential always runs once, with 1 [default: {default}]"
-    )
-}
-
-/// The help of --max-time with one job's default, as it would be typed (`2m`).
-fn max_time_help(default: Duration) -> String {
-    let seconds = default.as_secs();
-    let typed = if seconds % 60 == 0 {
-        format!("{}m", seconds / 60)
-    } else {
-        format!("{seconds}s")
-    };
-    format!(
-        "Without --runs: stop adding runs once measuring the job took this long [default: {typed}]"
     )
 }
 
@@ -151,9 +133,10 @@ pub struct EngineArgs {
     #[arg(short, long, value_name = "N", value_parser = at_least::<u32>(1))]
     pub runs: Option<u32>,
 
-    /// Without --runs: add rounds until every model's median is known to within this
-    /// (its 95 % interval, as a fraction of the median).
-    #[arg(long, value_name = "PERCENT", default_value = "2%")]
+    /// Without --runs: add runs of each model until its median is known to within this
+    /// (the half-width of its 95 % interval, as a fraction of the median). 1 % lets
+    /// `compare` catch a 10 % slowdown at its 5 % tolerance.
+    #[arg(long, value_name = "PERCENT", default_value = "1%")]
     pub precision: String,
 
     /// Kill a run (and every process it started) still going after this long, and
@@ -162,10 +145,9 @@ pub struct EngineArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub run_timeout: Option<Duration>,
 
-    /// Without --runs: stop adding runs once measuring a workload took this long
-    /// [default: 30s for cpu, 2m for io].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub max_time: Option<Duration>,
+    /// Without --runs: stop adding runs of a model once its runs took this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub max_time: Duration,
 
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -27,16 +27,7 @@ pub const DEFAULT_IO_WORKERS: usize = 5;
 /// than the 4 a side with which a comparison can reach p < 0.05.
 pub const DEFAULT_CPU_RUNS: u32 = 10;
 pub const DEFAULT_IO_RUNS: u32 = 6;
-/// `--max-time` for cpu: its runs take tens of milliseconds.
-pub const DEFAULT_CPU_MAX_TIME: Duration = Duration::from_secs(30);
-/// `--max-time` for io: its 6 rounds take about 90 s (sequential waits 160 × 50 ms
-/// each), so a budget past that leaves the fast models (async's runs take 65 ms) the
-/// runs their medians need.
-pub const DEFAULT_IO_MAX_TIME: Duration = Duration::from_secs(120);
-/// Without `--runs`, rounds go on until every model's median is this precise...
-pub const DEFAULT_PRECISION: f64 = 0.02;
-/// ... or this much time was spent measuring one workload, or this many rounds ran.
-pub const DEFAULT_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// Without `--runs`, no model gets more measured runs than this.
 pub const MAX_ROUNDS: u32 = 100;
 /// The most numbers (cpu) or requests (io) one run may hold: a million items is
 /// minutes of work and tens of megabytes of results; more is a typo, and would only
@@ -76,30 +67,25 @@ pub struct BenchConfig {
     pub gate: GateConfig,
 }
 
-/// Adaptive rounds: keep measuring until every model's median is known to within
-/// `precision`, or `max_time` is spent on the workload, or [`MAX_ROUNDS`] ran.
+/// Adaptive rounds: past the minimum, keep measuring each model until its median is
+/// known to within `precision`, or its runs took `max_time`, or [`MAX_ROUNDS`] ran.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StopRule {
     pub precision: f64,
-    /// `--max-time`; without it, the workload's default.
-    pub max_time: Option<Duration>,
+    /// `--max-time`, for each model's runs.
+    pub max_time: Duration,
 }
 
 impl StopRule {
-    /// The rounds of a workload whose minimum is `runs` and whose default time
-    /// budget is `default_max_time`.
-    pub fn rounds(
-        stop: Option<StopRule>,
-        runs: u32,
-        default_max_time: Duration,
-    ) -> crate::runner::Rounds {
+    /// The rounds of a workload whose minimum is `runs`.
+    pub fn rounds(stop: Option<StopRule>, runs: u32) -> crate::runner::Rounds {
         match stop {
             None => crate::runner::Rounds::fixed(runs),
             Some(stop) => crate::runner::Rounds {
                 min: runs,
                 max: MAX_ROUNDS.max(runs),
                 precision: Some(stop.precision),
-                max_time: Some(stop.max_time.unwrap_or(default_max_time)),
+                max_time: Some(stop.max_time),
             },
         }
     }

@@ -126,10 +126,11 @@ pub struct Rounds {
     pub min: u32,
     /// Never more than this many.
     pub max: u32,
-    /// Stop once, for every model, the 95 % interval of the median is within ± this
-    /// fraction of the median (0.02: ±2 %).
+    /// Stop adding runs of a model once the 95 % interval of its median is within ±
+    /// this fraction of the median (0.01: ±1 %).
     pub precision: Option<f64>,
-    /// Or once the measured rounds have taken this long.
+    /// Or once its measured runs have taken this long, each model on its own clock
+    /// (hyperfine's rule: a slow model does not eat a fast one's budget).
     pub max_time: Option<Duration>,
 }
 
@@ -144,21 +145,25 @@ impl Rounds {
         }
     }
 
-    /// After `done` rounds that took `elapsed`: which models run in the next one?
-    /// Every model up to the minimum; past it only those whose median is not yet
-    /// precise (a precise model stays precise, as its runs do not change), until
-    /// the cap or the time budget. None: stop.
-    fn next(&self, done: u32, elapsed: Duration, models: &[ModelRuns]) -> Option<Vec<bool>> {
+    /// After `done` rounds, in which each model's runs took `spent`: which models
+    /// run in the next one? Every model up to the minimum; past it only those whose
+    /// median is not yet precise (a precise model stays precise, as its runs do not
+    /// change) and whose runs have not used up the time budget, until the cap.
+    /// None: stop.
+    fn next(&self, done: u32, spent: &[Duration], models: &[ModelRuns]) -> Option<Vec<bool>> {
         if done < self.min {
             return Some(vec![true; models.len()]);
         }
-        if done >= self.max || self.max_time.is_some_and(|budget| elapsed >= budget) {
+        if done >= self.max {
             return None;
         }
         let precision = self.precision?;
         let pending: Vec<bool> = models
             .iter()
-            .map(|m| !precise(&m.walls(), precision))
+            .zip(spent)
+            .map(|(m, &spent)| {
+                !precise(&m.walls(), precision) && self.max_time.is_none_or(|budget| spent < budget)
+            })
             .collect();
         pending.contains(&true).then_some(pending)
     }
@@ -200,14 +205,13 @@ pub fn run_interleaved(
     executor.set_progress(progress.clone());
     let per_round = specs.len() as u64;
     progress.set_length(u64::from(warmup + rounds.min) * per_round);
-    let mut measuring_since = None;
+    let mut spent = vec![Duration::ZERO; results.len()];
     for round in 0.. {
         let measured = round >= warmup;
         let mut pending = vec![true; results.len()];
         if measured {
             let done = round - warmup;
-            let since = *measuring_since.get_or_insert_with(Instant::now);
-            match rounds.next(done, since.elapsed(), &results) {
+            match rounds.next(done, &spent, &results) {
                 Some(next) => pending = next,
                 None => break,
             }
@@ -215,7 +219,12 @@ pub fn run_interleaved(
                 progress.inc_length(pending.iter().filter(|&&p| p).count() as u64);
             }
         }
-        for (model, _) in results.iter_mut().zip(&pending).filter(|(_, p)| **p) {
+        for ((model, spent), _) in results
+            .iter_mut()
+            .zip(&mut spent)
+            .zip(&pending)
+            .filter(|(_, p)| **p)
+        {
             let label = if measured {
                 let run = model.measurements.len() + 1;
                 if rounds.min == rounds.max {
@@ -227,10 +236,12 @@ pub fn run_interleaved(
                 format!("warmup {}/{warmup}", round + 1)
             };
             progress.set_message(format!("{} {label}", model.spec.strategy));
+            let started = Instant::now();
             let measurement = executor
                 .execute(&model.spec)
                 .with_context(|| format!("{} {label} failed", model.spec.strategy))?;
             if measured {
+                *spent += started.elapsed();
                 model.measurements.push(measurement);
             }
             progress.inc(1);
@@ -337,6 +348,8 @@ mod tests {
         walls: Vec<Vec<f64>>,
         calls: Vec<usize>,
         order: Vec<Strategy>,
+        /// How long each model's runs really take.
+        takes: Vec<Duration>,
     }
 
     impl Executor for Cycling {
@@ -349,6 +362,7 @@ mod tests {
             let wall_s = cycle[self.calls[model] % cycle.len()];
             self.calls[model] += 1;
             self.order.push(spec.strategy);
+            std::thread::sleep(self.takes[model]);
             Ok(Measurement {
                 wall_s,
                 setup_s: 0.0,
@@ -362,10 +376,19 @@ mod tests {
 
     /// The runs each model got, and the order they ran in.
     fn rounds_until_precise(walls: Vec<Vec<f64>>, rounds: Rounds) -> (Vec<usize>, Vec<Strategy>) {
+        rounds_taking(walls, vec![Duration::ZERO; 3], rounds)
+    }
+
+    fn rounds_taking(
+        walls: Vec<Vec<f64>>,
+        takes: Vec<Duration>,
+        rounds: Rounds,
+    ) -> (Vec<usize>, Vec<Strategy>) {
         let mut executor = Cycling {
             calls: vec![0; walls.len()],
             walls,
             order: Vec::new(),
+            takes,
         };
         let runs =
             run_interleaved(&specs(), 0, rounds, &mut executor, &ProgressBar::hidden()).unwrap();
@@ -410,5 +433,21 @@ mod tests {
         };
         let noisy = vec![vec![1.0], vec![0.8, 1.2], vec![3.0]];
         assert_eq!(rounds_until_precise(noisy, rounds).0, [4, 4, 4]);
+    }
+
+    #[test]
+    fn each_model_has_its_own_time_budget() {
+        // Two noisy models: the slow one's 4 runs already took its 50 ms, the fast
+        // one goes on to the cap. (Sleeps set how long runs take; nothing here
+        // depends on how fast the machine is.)
+        let rounds = Rounds {
+            min: 4,
+            max: 30,
+            precision: Some(0.02),
+            max_time: Some(Duration::from_millis(50)),
+        };
+        let noisy = vec![vec![0.8, 1.2], vec![0.8, 1.2], vec![3.0]];
+        let takes = vec![Duration::from_millis(20), Duration::ZERO, Duration::ZERO];
+        assert_eq!(rounds_taking(noisy, takes, rounds).0, [4, 30, 6]);
     }
 }
