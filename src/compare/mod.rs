@@ -66,8 +66,8 @@
 //!
 //! A simulated 50 ms job: lognormal spread per run of 2, 5 or 10 %, 2 % drift between
 //! invocations, and with or without 1 run in 10 preempted by up to +100 %.
-//! Significance 0.05, 10 runs a side. `verdict_rule_sweep` in the tests prints the full table;
-//! the first two claims are also asserted by fast tests.
+//! Significance 0.05, 10 runs a side. `verdict_rule_sweep` in the tests prints the
+//! full table; the first two claims are also asserted by fast tests.
 //!
 //! - 20 identical reruns, every ordered pair (380 comparisons): 0 false regressions on
 //!   average at a 10 % tolerance and 2 or 5 % spread, 0.2–0.3 at 10 % (never more than

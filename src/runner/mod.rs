@@ -3,14 +3,16 @@
 //! [`run_interleaved`] schedules rounds — warmup rounds first, then measured ones —
 //! and in every round runs each model once, in the same order (A B C A B C …), so
 //! drift on a shared machine hits every model alike. Past the minimum, adaptive
-//! rounds run only the models whose median is not yet precise: a 65 ms async io
-//! run gets the runs it needs without 8 s sequential runs repeating beside it. It hands each run to an
-//! [`Executor`]: the real one, [`ChildExecutor`], re-executes concbench as
-//! `measure-run`, reads the run's CPU time from the kernel when it reaps the child
-//! (`wait4`, which includes every pool worker the child reaped), and takes the run's
-//! census — threads and memory of each of its processes, as each read itself
-//! ([`crate::census`]) — from the child's answer; tests use a fake executor with fixed
-//! samples.
+//! rounds run only the models whose median is not yet precise, each within its own
+//! time budget: a 0.1 s async io run gets the runs it needs without 8 s sequential
+//! runs repeating beside it.
+//!
+//! It hands each run to an [`Executor`]: the real one, [`ChildExecutor`],
+//! re-executes concbench as `measure-run`, reads the run's CPU time from the kernel
+//! when it reaps the child (`wait4`, which includes every pool worker the child
+//! reaped), and takes the run's census — threads and memory of each of its
+//! processes, as each read itself ([`crate::census`]) — from the child's answer;
+//! tests use a fake executor with fixed samples.
 //!
 //! Memory is not taken from `wait4`: its `ru_maxrss` is the largest single process,
 //! and Linux carries a parent's high-water mark into its children across fork and
