@@ -2,17 +2,17 @@
 
 use comfy_table::CellAlignment;
 
-use super::{Comparison, Outcome, Verdict};
+use super::{Comparison, Outcome, Thresholds, Verdict};
 use crate::output::format;
 use crate::output::table::{TableOptions, finish, new_table};
 
 /// The comparisons as a table: one row per model, change with its interval, p, verdict.
 pub fn render(outcome: &Outcome, options: &TableOptions) -> String {
     let mut table = new_table(options);
-    let confidence = outcome
-        .comparisons
-        .first()
-        .map_or(0.95, |c| c.change_ci_confidence);
+    let confidence = outcome.comparisons.first().map_or_else(
+        || Thresholds::default().confidence(),
+        |c| c.change_ci_confidence,
+    );
     let change = format!("change ({} CI)", format::level(confidence));
     table.set_header(vec![
         "model",
