@@ -9,6 +9,11 @@ extra flags given after `--`), then compares each run with the next (RERUNS - 1 
              (every sample, and the summary figures with them), once per model:
              a "slower" verdict for that model is a catch.
 
+With BASELINE_BUILD=1 each invocation instead measures the build beside itself
+(`--baseline-build` of the same binary, in the same rounds), and the gate compares the
+two sides of each invocation (RERUNS comparisons): drift between invocations no longer
+enters, which is what that flag is for.
+
 The goal (issue "Honest figures", section 6): a 10 % slowdown of any single model
 caught in at least 19 of 20 comparisons, and at most 1 false alarm in 20 identical
 reruns.
@@ -20,7 +25,7 @@ Environment: RERUNS (21), SLOWDOWN (0.10), CONCBENCH (a built binary; default: c
 build --release), MAX_REGRESSION (passed to compare when set), REUSE (a folder of an
 earlier invocation's run*.json: compare those instead of running again), PAIRS=all
 (compare every ordered pair of invocations, not only each with the next: drift
-between invocations far apart in time shows too).
+between invocations far apart in time shows too), BASELINE_BUILD=1 (see above).
 Only the built-in server on 127.0.0.1 is targeted.
 """
 
@@ -93,43 +98,55 @@ def main():
     work = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix="gate-sensitivity-"))
     print(f"reports in {work}", file=sys.stderr)
 
+    beside = os.environ.get("BASELINE_BUILD") == "1"
     reports, seconds = [], []
     if reuse:
-        reruns = len(list(work.glob("run*.json")))
+        reruns = len([p for p in work.glob("run*.json") if "baseline-build" not in p.name])
         reports = [json.loads((work / f"run{i}.json").read_text()) for i in range(reruns)]
         seconds = [0.0]
     for i in range(0 if reuse else reruns):
         path = work / f"run{i}.json"
         started = time.monotonic()
-        out = subprocess.run(
-            [binary, workload, "--format", "json", "--no-save", *extra],
-            capture_output=True,
-            text=True,
-        )
+        if beside:
+            # The same build as its own baseline build; exit 3 is a false alarm, counted
+            # below from the saved reports like every other verdict.
+            args = [binary, workload, "--output", str(path), "--baseline-build", binary]
+        else:
+            args = [binary, workload, "--format", "json", "--no-save"]
+        out = subprocess.run([*args, *extra], capture_output=True, text=True)
         seconds.append(time.monotonic() - started)
-        if out.returncode != 0:
+        if out.returncode not in ((0, 3) if beside else (0,)):
             sys.exit(f"run {i} failed ({out.returncode}): {out.stderr.strip()}")
-        path.write_text(out.stdout)
-        reports.append(json.loads(out.stdout))
+        if not beside:
+            path.write_text(out.stdout)
+        reports.append(json.loads(path.read_text()))
         print(f"run {i + 1}/{reruns}: {seconds[-1]:.1f} s", file=sys.stderr)
 
     models = [row["strategy"] for row in reports[0]["results"]]
     alarms = {m: 0 for m in models}
     caught = {m: 0 for m in models}
-    if os.environ.get("PAIRS") == "all":
-        pairs = [(a, b) for a in range(reruns) for b in range(reruns) if a != b]
+    if beside:
+        # (baseline file, current index): each invocation's two builds.
+        pairs = [(work / f"run{i}-baseline-build.json", i) for i in range(reruns)]
+    elif os.environ.get("PAIRS") == "all":
+        pairs = [(work / f"run{a}.json", b) for a in range(reruns) for b in range(reruns) if a != b]
     else:
-        pairs = list(zip(range(reruns - 1), range(1, reruns)))
-    for a, b in pairs:
-        for model, verdict in verdicts(binary, work / f"run{a}.json", work / f"run{b}.json").items():
+        pairs = [(work / f"run{a}.json", a + 1) for a in range(reruns - 1)]
+    for baseline, b in pairs:
+        for model, verdict in verdicts(binary, baseline, work / f"run{b}.json").items():
             alarms[model] += verdict.lower() == "slower"
         for model in models:
             path = work / f"slow{b}-{model}.json"
             path.write_text(json.dumps(slowed(reports[b], model, factor)))
-            caught[model] += verdicts(binary, work / f"run{a}.json", path).get(model, "").lower() == "slower"
+            caught[model] += verdicts(binary, baseline, path).get(model, "").lower() == "slower"
 
     runs = sorted(len(r["results"][0]["wall_s"]["samples"]) for r in reports)
-    which = "every ordered pair" if os.environ.get("PAIRS") == "all" else "each with the next"
+    if beside:
+        which = "each with its own baseline build, measured beside it"
+    elif os.environ.get("PAIRS") == "all":
+        which = "every ordered pair"
+    else:
+        which = "each with the next"
     print(f"{workload}: {reruns} invocations at default settings {' '.join(extra)}".rstrip())
     print(f"  compared: {which} ({len(pairs)} comparisons)")
     print(

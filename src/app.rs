@@ -59,6 +59,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
 
 fn bench_with(config: config::BenchConfig) -> anyhow::Result<()> {
     let mut executor = ChildExecutor::new()?;
+    if let Some(binary) = &config.gate.baseline_build {
+        executor.set_baseline_build(binary.clone());
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     bench::run(&config, &mut executor, &mut out)

@@ -50,6 +50,8 @@ pub fn run(
     };
     let mut sections: Vec<(Workload, Analysis)> = Vec::new();
     let mut allow_failures = true;
+    // The rows of `--baseline-build`, measured beside this build's.
+    let mut baseline_build = BaselineBuild::default();
 
     if let Some(cpu) = &config.cpu {
         report_config.cpu = Some(CpuSettings {
@@ -59,9 +61,16 @@ pub fn run(
             workers: cpu.workers.clone(),
         });
         let job = Job::Cpu(cpu.job.clone());
-        let models = measure(config, "cpu", &cpu.workers, cpu.runs, &job, executor)?;
+        let (models, theirs) = measure(config, "cpu", &cpu.workers, cpu.runs, &job, executor)?;
         if let Some(settings) = &mut report_config.cpu {
             settings.runs = measured_rounds(&models);
+        }
+        if !theirs.is_empty() {
+            baseline_build.push(
+                Workload::Cpu,
+                analysis::cpu(&cpu.job, &theirs).rows,
+                &theirs,
+            );
         }
         let mut analysis = analysis::cpu(&cpu.job, &models);
         let most = cpu.workers.iter().copied().max().unwrap_or(1);
@@ -78,8 +87,11 @@ pub fn run(
 
     if let Some(io) = &config.io {
         allow_failures = io.allow_failures;
-        let (settings, analysis) = run_io(config, io, executor)?;
+        let (settings, analysis, theirs) = run_io(config, io, executor)?;
         report_config.io = Some(settings);
+        if let Some((rows, runs)) = theirs {
+            baseline_build.push(Workload::Io, rows, &runs);
+        }
         sections.push((Workload::Io, analysis));
     }
 
@@ -162,7 +174,21 @@ pub fn run(
     let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
     // The report is saved whatever happened (figures are never lost), but a run that
     // failed its checks never becomes a baseline.
-    save(config, &report, started, !problems.is_empty() || failed > 0)?;
+    let saved = save(config, &report, started, !problems.is_empty() || failed > 0)?;
+    // The baseline build's runs, beside this build's report: what the gate compared
+    // can be compared (and plotted) again.
+    let baseline_build = match &config.gate.baseline_build {
+        Some(binary) if !baseline_build.rows.is_empty() => {
+            let theirs = baseline_build.report(&report);
+            if let Some(path) = &saved {
+                let path = baseline_build_path(path);
+                results::save(&theirs, &path)?;
+                eprintln!("saved {} (the baseline build's runs)", path.display());
+            }
+            Some((binary.clone(), theirs))
+        }
+        _ => None,
+    };
     if !problems.is_empty() {
         let list: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
         bail!("wrong results: {}", list.join("; "));
@@ -171,7 +197,62 @@ pub fn run(
         bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
     }
     let gate_out: &mut dyn Write = if stdout_is_data { &mut stderr } else { out };
-    gate::after_run(&report, &config.gate, gate_out)
+    match baseline_build {
+        Some(baseline) => {
+            let gate = gate::GateConfig {
+                baseline: Some(baseline),
+                ..config.gate.clone()
+            };
+            gate::after_run(&report, &gate, gate_out)
+        }
+        None => gate::after_run(&report, &config.gate, gate_out),
+    }
+}
+
+/// The rows and run counts of `--baseline-build`, workload by workload.
+#[derive(Default)]
+struct BaselineBuild {
+    rows: Vec<crate::report::ResultRow>,
+    cpu_runs: Option<u32>,
+    io_runs: Option<u32>,
+}
+
+impl BaselineBuild {
+    fn push(
+        &mut self,
+        workload: Workload,
+        rows: Vec<crate::report::ResultRow>,
+        models: &[runner::ModelRuns],
+    ) {
+        let runs = Some(measured_rounds(models));
+        match workload {
+            Workload::Cpu => self.cpu_runs = runs,
+            Workload::Io => self.io_runs = runs,
+        }
+        self.rows.extend(rows);
+    }
+
+    /// The baseline build's report: this build's settings and machine, its own rows.
+    fn report(&self, ours: &Report) -> Report {
+        let mut config = ours.config.clone();
+        if let (Some(cpu), Some(runs)) = (&mut config.cpu, self.cpu_runs) {
+            cpu.runs = runs;
+        }
+        if let (Some(io), Some(runs)) = (&mut config.io, self.io_runs) {
+            io.runs = runs;
+        }
+        Report {
+            config,
+            results: self.rows.clone(),
+            ..ours.clone()
+        }
+    }
+}
+
+/// `results/cpu-X.json` → `results/cpu-X-baseline-build.json`.
+fn baseline_build_path(report: &std::path::Path) -> std::path::PathBuf {
+    let stem = report.file_stem().unwrap_or_default().to_string_lossy();
+    report.with_file_name(format!("{stem}-baseline-build.json"))
 }
 
 /// Saves the report where `--output`/`--no-save` say, and as a baseline if asked and
@@ -182,7 +263,7 @@ fn save(
     report: &Report,
     started: SystemTime,
     checks_failed: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<std::path::PathBuf>> {
     let label = match (&config.cpu, &config.io) {
         (Some(_), Some(_)) => "all",
         (Some(_), None) => "cpu",
@@ -203,7 +284,7 @@ fn save(
         eprintln!("saved {}", path.display());
     }
     let Some(path) = &config.save.baseline else {
-        return Ok(());
+        return Ok(saved);
     };
     let name = path.file_stem().unwrap_or_default().to_string_lossy();
     let mut failures: Vec<String> = report
@@ -226,16 +307,17 @@ fn save(
             "not saved as baseline {name}: the run failed its checks ({})",
             failures.join(", ")
         );
-        return Ok(());
+        return Ok(saved);
     }
     let verb = if path.exists() { "replaced" } else { "saved" };
     results::save(report, path)?;
     eprintln!("{verb} baseline {name} ({})", path.display());
-    Ok(())
+    Ok(saved)
 }
 
 /// Runs every model on `job` at every worker count (sequential once, with 1),
-/// interleaved, each run in a fresh process.
+/// interleaved, each run in a fresh process: this build's runs, and those of the
+/// baseline build when there is one (else none).
 fn measure(
     config: &BenchConfig,
     label: &str,
@@ -243,7 +325,7 @@ fn measure(
     runs: u32,
     job: &Job,
     executor: &mut dyn Executor,
-) -> anyhow::Result<Vec<runner::ModelRuns>> {
+) -> anyhow::Result<(Vec<runner::ModelRuns>, Vec<runner::ModelRuns>)> {
     let specs = specs(&config.strategies, workers, job);
     let io = match job {
         Job::Io(io) => Some((io.urls.len(), io.client.timeout)),
@@ -252,9 +334,12 @@ fn measure(
     executor.set_run_timeout(crate::config::run_timeout(config.run_timeout, io));
     let bar = progress::bar(label);
     let rounds = crate::config::StopRule::rounds(config.stop, runs);
-    let models = runner::run_interleaved(&specs, config.warmup, rounds, executor, &bar);
+    let planned = runner::plan(&specs, config.gate.baseline_build.is_some());
+    let models = runner::run_interleaved(planned, config.warmup, rounds, executor, &bar);
     bar.finish_and_clear();
-    models
+    Ok(models?
+        .into_iter()
+        .partition(|m| m.build == runner::Build::This))
 }
 
 /// One spec per (model, worker count), grouped by model in table order; sequential
@@ -274,11 +359,19 @@ fn specs(strategies: &[Strategy], workers: &[usize], job: &Job) -> Vec<RunSpec> 
     specs
 }
 
+/// The io section: its settings, this build's analysis, and the baseline build's rows
+/// and runs when there is one.
+type IoSection = (
+    IoSettings,
+    Analysis,
+    Option<(Vec<crate::report::ResultRow>, Vec<runner::ModelRuns>)>,
+);
+
 fn run_io(
     config: &BenchConfig,
     io: &IoPlan,
     executor: &mut dyn Executor,
-) -> anyhow::Result<(IoSettings, Analysis)> {
+) -> anyhow::Result<IoSection> {
     let mut settings = IoSettings {
         runs: io.runs,
         target: String::new(),
@@ -324,9 +417,11 @@ fn run_io(
         concurrency: io.concurrency,
     };
     let urls = job.urls.clone();
-    let models = measure(config, "io", &io.workers, io.runs, &Job::Io(job), executor)?;
+    let (models, theirs) = measure(config, "io", &io.workers, io.runs, &Job::Io(job), executor)?;
     settings.runs = measured_rounds(&models);
-    Ok((settings, analysis::io(&urls, &expected, &models)))
+    let theirs =
+        (!theirs.is_empty()).then(|| (analysis::io(&urls, &expected, &theirs).rows, theirs));
+    Ok((settings, analysis::io(&urls, &expected, &models), theirs))
 }
 
 /// The most measured runs of any model (past the minimum, adaptive rounds run only

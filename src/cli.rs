@@ -223,6 +223,12 @@ pub struct GateArgs {
     #[arg(long, value_name = "FILE|NAME")]
     pub baseline: Option<String>,
 
+    /// Compare with another concbench build, measured now: each model also runs as
+    /// BINARY, beside this build in the same rounds, so a busy machine slows both
+    /// alike. Its report is saved beside this one, as NAME-baseline-build.json.
+    #[arg(long, value_name = "BINARY", conflicts_with = "baseline")]
+    pub baseline_build: Option<PathBuf>,
+
     /// A check on this run's own figures, WORKLOAD.MODEL.METRIC OP (NUMBER or another
     /// figure): 'cpu.processes.speedup >= 1.7', 'cpu.rayon.speedup > cpu.processes.speedup'.
     /// Metrics: speedup, efficiency (0.8 or 80%), median (s, ms, us), rps (io only).

@@ -1,4 +1,5 @@
-//! The regression gate: `concbench compare`, `--baseline` and `--expect`.
+//! The regression gate: `concbench compare`, `--baseline`, `--baseline-build` and
+//! `--expect`.
 //!
 //! Both gates print what they found — a line per expectation, the comparison table
 //! and a one-line summary — and then, if anything failed, return a
@@ -8,8 +9,10 @@
 //! behind a verdict are in [`crate::compare`]; parsing an expectation in
 //! [`crate::expect`].
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
@@ -28,6 +31,10 @@ pub struct GateConfig {
     /// The report to compare with and where it was read from. Read once, before the
     /// run: a `--save-baseline` of the same name must not replace it mid-way.
     pub baseline: Option<(PathBuf, Report)>,
+    /// `--baseline-build`: another concbench executable, checked to be one, whose
+    /// runs are made beside this build's; after the run its report becomes
+    /// `baseline`.
+    pub baseline_build: Option<PathBuf>,
     pub expectations: Vec<Expectation>,
     pub thresholds: Thresholds,
 }
@@ -81,11 +88,96 @@ pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig>
             Some((path, report))
         }
     };
+    let baseline_build = match &args.baseline_build {
+        None => None,
+        Some(_) if plan.strategies.iter().all(|s| s.is_python()) => {
+            return Err(usage(
+                "--baseline-build: every model selected runs Python, which a concbench build \
+                 does not change, so there is nothing to compare; add a concbench model to \
+                 --strategy",
+            ));
+        }
+        Some(binary) => {
+            check_is_concbench(binary)?;
+            check_runs_a_side(plan, thresholds.significance)?;
+            Some(binary.clone())
+        }
+    };
     Ok(GateConfig {
         baseline,
+        baseline_build,
         expectations,
         thresholds,
     })
+}
+
+/// How long `BINARY --version` may take before it is called no concbench.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors (exit 1, one line) unless `binary` runs and says it is concbench, so that
+/// a wrong path fails before the run rather than at its first baseline run.
+fn check_is_concbench(binary: &Path) -> anyhow::Result<()> {
+    let name = binary.display();
+    let mut child = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("--baseline-build {name}: cannot run it"))?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > VERSION_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "--baseline-build {name}: '{name} --version' did not finish within {} s, so it is not concbench",
+                VERSION_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut said = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = (&mut stdout).take(4096).read_to_string(&mut said);
+    }
+    let first = said.lines().next().unwrap_or("").trim();
+    if !status.success() || !first.starts_with("concbench ") {
+        let answer = if first.is_empty() {
+            format!("{status} and printed nothing")
+        } else {
+            format!("printed {}", crate::error::quote(first))
+        };
+        bail!("--baseline-build {name}: not a concbench build ('{name} --version' {answer})");
+    }
+    Ok(())
+}
+
+/// A usage error when a workload's runs a side could never reach `significance`
+/// (both builds get the same runs), so the gate could never fail.
+fn check_runs_a_side(plan: &BenchConfig, significance: f64) -> anyhow::Result<()> {
+    let planned = [
+        (Workload::Cpu, plan.cpu.as_ref().map(|cpu| cpu.runs)),
+        (Workload::Io, plan.io.as_ref().map(|io| io.runs)),
+    ];
+    for (workload, runs) in planned {
+        let Some(runs) = runs.map(|n| n as usize) else {
+            continue;
+        };
+        if !runs::can_reach(runs, runs, significance) {
+            return Err(usage(format!(
+                "--baseline-build: {} would have {} a side, and the rank test cannot reach p < {significance} with so few (its smallest p is {}), so the gate could never fail; pass --runs {}",
+                workload.name(),
+                runs::count(runs),
+                runs::show_p(runs::smallest_p(runs, runs)),
+                runs::or_more(runs::needed_a_side(significance))
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Errors (a file problem, exit 1) when the baseline cannot judge the run `plan`
@@ -358,7 +450,15 @@ pub fn after_run(report: &Report, gate: &GateConfig, out: &mut dyn Write) -> any
     }
     out.flush()?;
     if let Some((path, baseline)) = &gate.baseline {
-        writeln!(out, "compared with {}", path.display())?;
+        if gate.baseline_build.is_some() {
+            writeln!(
+                out,
+                "compared with the baseline build {}, run beside this one",
+                path.display()
+            )?;
+        } else {
+            writeln!(out, "compared with {}", path.display())?;
+        }
         match compare_reports(baseline, report, gate.thresholds, out) {
             Err(e) if e.is::<RegressionFound>() => failures.insert(0, e.to_string()),
             // Not a verdict (the comparison itself failed): exit 1, not 3.

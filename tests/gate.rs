@@ -559,3 +559,194 @@ fn a_baseline_that_cannot_be_read_is_named_before_the_run() {
         assert_nothing_ran(dir, &output);
     }
 }
+
+/// Writes an executable shell script `name` into `dir` and returns its path.
+fn script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The wall times of each row of a saved report: (model, samples).
+fn walls(path: &Path) -> Vec<(String, usize)> {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["strategy"].as_str().unwrap().to_string(),
+                row["wall_s"]["samples"].as_array().unwrap().len(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_baseline_build_is_measured_beside_this_one_and_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // This very binary as the baseline build; a tolerance no noise can pass, so the
+    // verdict cannot depend on how the two builds' runs happened to fall.
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "6",
+            "--output",
+            "mine.json",
+            "--baseline-build",
+            common::BIN,
+            "--max-regression",
+            "1000%",
+        ],
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        out.contains(&format!(
+            "compared with the baseline build {}, run beside this one",
+            common::BIN
+        )),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l.ends_with(": pass")), "{out}");
+    assert!(
+        err.lines()
+            .any(|l| l == "saved mine-baseline-build.json (the baseline build's runs)"),
+        "{err}"
+    );
+    // Both builds got the same runs of every model, and each report has its own.
+    let expected = vec![("sequential".to_string(), 6), ("threads".to_string(), 6)];
+    assert_eq!(walls(&dir.join("mine.json")), expected);
+    assert_eq!(walls(&dir.join("mine-baseline-build.json")), expected);
+    // What the gate compared can be compared again.
+    let again = concbench_in(dir, &["compare", "mine-baseline-build.json", "mine.json"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}
+
+#[test]
+fn a_slower_build_than_the_baseline_build_fails_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A baseline build whose every run reports 0.1 µs: this build is far slower.
+    let faster = script(
+        dir,
+        "faster",
+        &format!(
+            r#"if [ "$1" = measure-run ]; then
+  '{}' measure-run | sed 's/^{{"wall_s":[^,]*,"setup_s":[^,]*,/{{"wall_s":1e-7,"setup_s":0.0,/'
+else
+  exec '{}' "$@"
+fi"#,
+            common::BIN,
+            common::BIN
+        ),
+    );
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "6",
+            "--no-save",
+            "--baseline-build",
+            faster.to_str().unwrap(),
+        ],
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(3), "{out}\n{err}");
+    assert!(out.lines().any(|l| l.ends_with(": FAIL")), "{out}");
+    assert!(
+        err.contains("2 regression(s) beyond 5 %: cpu.sequential +"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_baseline_build_that_is_not_concbench_is_named_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    script(dir, "hello", "echo hello");
+    script(dir, "silent", "exit 0");
+    let cases: &[(&str, &str)] = &[
+        (
+            "./gone",
+            "error: --baseline-build ./gone: cannot run it: No such file or directory (os error 2)",
+        ),
+        (
+            "./hello",
+            "error: --baseline-build ./hello: not a concbench build ('./hello --version' printed 'hello')",
+        ),
+        (
+            "./silent",
+            "error: --baseline-build ./silent: not a concbench build ('./silent --version' exit status: 0 and printed nothing)",
+        ),
+    ];
+    for (binary, message) in cases {
+        let output = run(dir, &["--runs", "4", "--baseline-build", binary]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{binary}: {err}");
+        assert_eq!(err.trim_end(), *message, "{binary}");
+        assert_nothing_ran(dir, &output);
+    }
+}
+
+#[test]
+fn a_baseline_build_with_too_few_runs_or_beside_a_baseline_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let output = run(dir, &["--runs", "3", "--baseline-build", common::BIN]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(
+            "error: --baseline-build: cpu would have 3 runs a side, and the rank test cannot \
+             reach p < 0.05 with so few (its smallest p is 0.100), so the gate could never \
+             fail; pass --runs 4 or more"
+        ),
+        "{err}"
+    );
+    assert_nothing_ran(dir, &output);
+
+    // Python models are the same under any build: nothing would be compared.
+    let output = concbench_in(
+        dir,
+        &[
+            "cpu",
+            "--strategy",
+            "py-threads",
+            "--python",
+            "python3",
+            "--baseline-build",
+            common::BIN,
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(
+            "error: --baseline-build: every model selected runs Python, which a concbench \
+             build does not change, so there is nothing to compare; add a concbench model \
+             to --strategy"
+        ),
+        "{err}"
+    );
+    assert_nothing_ran(dir, &output);
+
+    let output = run(
+        dir,
+        &["--baseline", "main", "--baseline-build", common::BIN],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "the argument '--baseline <FILE|NAME>' cannot be used with '--baseline-build <BINARY>'"
+        ),
+        "{err}"
+    );
+}

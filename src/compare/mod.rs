@@ -239,8 +239,6 @@ pub fn compare(
         match baseline_rows.get(&key(row)) {
             Some(base) => {
                 pairs.push((*base, row));
-                warnings.extend(outlier_warning("baseline", base));
-                warnings.extend(outlier_warning("current", row));
                 let comparison = compare_rows(base, row, thresholds);
                 warnings.extend(looks_slower_warning(&comparison, thresholds));
                 comparisons.push(comparison);
@@ -264,6 +262,7 @@ pub fn compare(
     if comparisons.is_empty() {
         bail!("the reports share no (workload, model, workers) row; nothing to compare");
     }
+    warnings.extend(outlier_warnings(&pairs));
     warnings.extend(all_moved_warnings(&comparisons, thresholds));
     check_rows_passed(&pairs)?;
     check_run_counts(&pairs, thresholds.significance)?;
@@ -576,24 +575,49 @@ fn all_moved_warnings(comparisons: &[Comparison], thresholds: Thresholds) -> Vec
         .collect()
 }
 
-/// A warning when a row's runs include outliers (modified Z-score > 3.5): the
-/// machine was probably busy during those runs. The verdict is robust to a few.
-/// Only outliers more than 10 % off the median are worth a line: smaller ones are
+/// One warning per workload whose compared runs include outliers (a modified
+/// Z-score over 3.5): the machine was probably busy during those runs. The verdict is
+/// robust to a few. Only outliers more than 10 % off the median are counted: smaller ones are
 /// routine on any machine and the median is robust to them anyway.
-fn outlier_warning(side: &str, row: &ResultRow) -> Option<String> {
-    let samples = &row.wall_s.samples;
-    let middle = crate::stats::median(samples);
-    let far = outliers(samples)
+fn outlier_warnings(pairs: &[(&ResultRow, &ResultRow)]) -> Vec<String> {
+    let far = |row: &ResultRow| {
+        let samples = &row.wall_s.samples;
+        let middle = crate::stats::median(samples);
+        let far = outliers(samples)
+            .into_iter()
+            .filter(|&i| (samples[i] / middle - 1.0).abs() > 0.10)
+            .count();
+        (far > 0).then(|| format!("{far} of {}", samples.len()))
+    };
+    let mut by_workload: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (base, current) in pairs {
+        let sides: Vec<String> = [("baseline", far(base)), ("current", far(current))]
+            .into_iter()
+            .filter_map(|(side, far)| Some(format!("{side} {}", far?)))
+            .collect();
+        if sides.is_empty() {
+            continue;
+        }
+        let model = if current.strategy.single() {
+            current.strategy.to_string()
+        } else {
+            format!("{} ×{}", current.strategy, current.workers)
+        };
+        by_workload
+            .entry(current.workload.name())
+            .or_default()
+            .push(format!("{model} {}", sides.join(", ")));
+    }
+    by_workload
         .into_iter()
-        .filter(|&i| (samples[i] / middle - 1.0).abs() > 0.10)
-        .count();
-    (far > 0).then(|| {
-        format!(
-            "{}: {far} of {} {side} runs are outliers over 10 % off the median (the median is robust to them; was the machine busy?)",
-            describe(row),
-            samples.len(),
-        )
-    })
+        .map(|(workload, models)| {
+            format!(
+                "{workload}: runs over 10 % off their median: {} (the median is robust to \
+                 them; was the machine busy?)",
+                models.join("; ")
+            )
+        })
+        .collect()
 }
 
 /// A warning for a row that is not a regression only because the runs cannot show

@@ -328,9 +328,37 @@ fn rows_on_one_side_and_outliers_are_warnings() {
     assert_eq!(
         outcome.warnings,
         vec![
-            "cpu threads, 4 workers: 1 of 10 current runs are outliers over 10 % off the median (the median is robust to them; was the machine busy?)",
             "cpu rayon, 4 workers is only in the current report; not compared",
             "cpu sequential, 1 worker is only in the baseline; not compared",
+            "cpu: runs over 10 % off their median: threads ×4 current 1 of 10 (the median is robust to them; was the machine busy?)",
+        ]
+    );
+}
+
+#[test]
+fn outliers_of_every_compared_row_are_one_line_per_workload() {
+    let spiky = |center: f64, seed: u64, at: usize| {
+        let mut walls = runs(center, seed);
+        walls[at] = center * 3.0;
+        walls
+    };
+    let baseline = report(&[
+        (Strategy::Sequential, spiky(0.200, 1, 2)),
+        (Strategy::Threads, spiky(0.060, 2, 3)),
+        (Strategy::Rayon, runs(0.050, 3)),
+    ]);
+    let current = report(&[
+        (Strategy::Sequential, runs(0.200, 4)),
+        (Strategy::Threads, spiky(0.060, 5, 7)),
+        (Strategy::Rayon, runs(0.050, 6)),
+    ]);
+    let outcome = compare(&baseline, &current, ten_percent()).unwrap();
+    assert_eq!(
+        outcome.warnings,
+        vec![
+            "cpu: runs over 10 % off their median: sequential baseline 1 of 10; threads ×4 \
+             baseline 1 of 10, current 1 of 10 (the median is robust to them; was the \
+             machine busy?)"
         ]
     );
 }

@@ -8,7 +8,7 @@
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +35,8 @@ const MAX_SAMPLE_BYTES: u64 = 1 << 30;
 /// The real executor: each run in a fresh `concbench measure-run` process.
 pub struct ChildExecutor {
     exe: PathBuf,
+    /// The other build of `--baseline-build`, if any.
+    baseline: Option<PathBuf>,
     /// A run still going after this long is killed with all its processes.
     run_timeout: Duration,
     /// Runs the `py-*` models.
@@ -54,6 +56,7 @@ impl ChildExecutor {
     pub fn with_exe(exe: PathBuf) -> ChildExecutor {
         ChildExecutor {
             exe,
+            baseline: None,
             run_timeout: DEFAULT_RUN_TIMEOUT,
             python: None,
             progress: None,
@@ -159,6 +162,27 @@ impl Executor for ChildExecutor {
     }
 
     fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+        let exe = self.exe.clone();
+        self.run(&exe, spec)
+    }
+
+    fn execute_baseline(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+        let exe = self
+            .baseline
+            .clone()
+            .ok_or_else(|| anyhow!("no baseline build to run"))?;
+        self.run(&exe, spec)
+    }
+}
+
+impl ChildExecutor {
+    /// Also runs `exe measure-run`, for the runs of the baseline build.
+    pub fn set_baseline_build(&mut self, exe: PathBuf) {
+        self.baseline = Some(exe);
+    }
+
+    /// One run of `spec` by `exe measure-run` (or by the interpreter, for `py-*`).
+    fn run(&mut self, exe: &Path, spec: &RunSpec) -> anyhow::Result<Measurement> {
         let mut command = match (&self.python, spec.strategy.is_python()) {
             (Some(python), true) => {
                 let mut command = Command::new(&python.executable);
@@ -167,7 +191,7 @@ impl Executor for ChildExecutor {
             }
             (None, true) => bail!("{} needs --python", spec.strategy),
             (_, false) => {
-                let mut command = Command::new(&self.exe);
+                let mut command = Command::new(exe);
                 command.arg("measure-run");
                 command
             }

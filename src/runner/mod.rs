@@ -7,6 +7,11 @@
 //! time budget: a 0.1 s async io run gets the runs it needs without 8 s sequential
 //! runs repeating beside it.
 //!
+//! With `--baseline-build` every concbench model is measured twice per round, by this
+//! build and by the other one, back to back and first in turn ([`plan`],
+//! [`Build`]): whatever the machine does during the run hits both builds alike, which
+//! two invocations minutes apart cannot promise.
+//!
 //! It hands each run to an [`Executor`]: the real one, [`ChildExecutor`],
 //! re-executes concbench as `measure-run`, reads the run's CPU time from the kernel
 //! when it reaps the child (`wait4`, which includes every pool worker the child
@@ -52,6 +57,12 @@ pub struct Measurement {
 pub trait Executor {
     fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement>;
 
+    /// Runs `spec` once with the other build (`--baseline-build`) instead of this one.
+    fn execute_baseline(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+        let _ = spec;
+        anyhow::bail!("no baseline build to run")
+    }
+
     /// The time limit of each run from now on (`--run-timeout`); executors that run
     /// nothing for real ignore it.
     fn set_run_timeout(&mut self, _limit: Duration) {}
@@ -63,10 +74,20 @@ pub trait Executor {
     fn set_progress(&mut self, _bar: ProgressBar) {}
 }
 
+/// Which concbench build a run is made by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// This executable.
+    This,
+    /// The other build of `--baseline-build`, measured in the same rounds.
+    Baseline,
+}
+
 /// A model's measured runs, in the order they happened.
 #[derive(Debug, Clone)]
 pub struct ModelRuns {
     pub spec: RunSpec,
+    pub build: Build,
     pub measurements: Vec<Measurement>,
 }
 
@@ -99,6 +120,7 @@ impl ModelRuns {
                 workers,
                 job,
             },
+            build: Build::This,
             measurements: walls
                 .iter()
                 .map(|&wall_s| Measurement {
@@ -187,46 +209,85 @@ impl ModelRuns {
     }
 }
 
-/// Runs `warmup` unmeasured rounds and then as many measured rounds of every spec as
-/// `rounds` asks, round-robin. Any failed run fails the whole benchmark, naming model
-/// and run.
+/// The models to measure, in table order: each spec once, made by this build, or —
+/// with a baseline build — twice, this build's runs beside the baseline build's. The
+/// `py-*` models run an interpreter, not either build, so they are measured once.
+pub fn plan(specs: &[RunSpec], baseline_build: bool) -> Vec<ModelRuns> {
+    let mut models = Vec::new();
+    for spec in specs {
+        let builds: &[Build] = if baseline_build && !spec.strategy.is_python() {
+            &[Build::This, Build::Baseline]
+        } else {
+            &[Build::This]
+        };
+        for &build in builds {
+            models.push(ModelRuns {
+                spec: spec.clone(),
+                build,
+                measurements: Vec::new(),
+            });
+        }
+    }
+    models
+}
+
+/// Is `models[i + 1]` the same spec as `models[i]`, made by the other build?
+fn paired(models: &[ModelRuns], i: usize) -> bool {
+    models
+        .get(i + 1)
+        .is_some_and(|next| next.spec == models[i].spec && next.build != models[i].build)
+}
+
+/// Runs `warmup` unmeasured rounds and then as many measured rounds of every model of
+/// `models` (from [`plan`]) as `rounds` asks, round-robin. A model measured with both
+/// builds runs both back to back, this build first in even rounds and the baseline
+/// build first in odd ones, and both run while either is not yet precise: so the two
+/// builds get the same number of runs, side by side in time. Any failed run fails the
+/// whole benchmark, naming model and run.
 pub fn run_interleaved(
-    specs: &[RunSpec],
+    mut models: Vec<ModelRuns>,
     warmup: u32,
     rounds: Rounds,
     executor: &mut dyn Executor,
     progress: &ProgressBar,
 ) -> anyhow::Result<Vec<ModelRuns>> {
-    let mut results: Vec<ModelRuns> = specs
-        .iter()
-        .map(|spec| ModelRuns {
-            spec: spec.clone(),
-            measurements: Vec::new(),
-        })
-        .collect();
     executor.set_progress(progress.clone());
-    let per_round = specs.len() as u64;
+    let per_round = models.len() as u64;
     progress.set_length(u64::from(warmup + rounds.min) * per_round);
-    let mut spent = vec![Duration::ZERO; results.len()];
+    let mut spent = vec![Duration::ZERO; models.len()];
     for round in 0.. {
         let measured = round >= warmup;
-        let mut pending = vec![true; results.len()];
+        let mut pending = vec![true; models.len()];
         if measured {
             let done = round - warmup;
-            match rounds.next(done, &spent, &results) {
+            match rounds.next(done, &spent, &models) {
                 Some(next) => pending = next,
                 None => break,
+            }
+            for i in 0..models.len() {
+                if paired(&models, i) {
+                    let either = pending[i] || pending[i + 1];
+                    pending[i] = either;
+                    pending[i + 1] = either;
+                }
             }
             if done >= rounds.min {
                 progress.inc_length(pending.iter().filter(|&&p| p).count() as u64);
             }
         }
-        for ((model, spent), _) in results
-            .iter_mut()
-            .zip(&mut spent)
-            .zip(&pending)
-            .filter(|(_, p)| **p)
-        {
+        let mut order: Vec<usize> = (0..models.len()).collect();
+        if round % 2 == 1 {
+            let mut i = 0;
+            while i < models.len() {
+                if paired(&models, i) {
+                    order.swap(i, i + 1);
+                    i += 1;
+                }
+                i += 1;
+            }
+        }
+        for i in order.into_iter().filter(|&i| pending[i]) {
+            let model = &mut models[i];
             let label = if measured {
                 let run = model.measurements.len() + 1;
                 if rounds.min == rounds.max {
@@ -237,19 +298,25 @@ pub fn run_interleaved(
             } else {
                 format!("warmup {}/{warmup}", round + 1)
             };
-            progress.set_message(format!("{} {label}", model.spec.strategy));
+            let name = match model.build {
+                Build::This => model.spec.strategy.to_string(),
+                Build::Baseline => format!("{} (baseline build)", model.spec.strategy),
+            };
+            progress.set_message(format!("{name} {label}"));
             let started = Instant::now();
-            let measurement = executor
-                .execute(&model.spec)
-                .with_context(|| format!("{} {label} failed", model.spec.strategy))?;
+            let measurement = match model.build {
+                Build::This => executor.execute(&model.spec),
+                Build::Baseline => executor.execute_baseline(&model.spec),
+            }
+            .with_context(|| format!("{name} {label} failed"))?;
             if measured {
-                *spent += started.elapsed();
+                spent[i] += started.elapsed();
                 model.measurements.push(measurement);
             }
             progress.inc(1);
         }
     }
-    Ok(results)
+    Ok(models)
 }
 
 #[cfg(test)]
@@ -304,7 +371,7 @@ mod tests {
             fail_on: None,
         };
         let runs = run_interleaved(
-            &specs(),
+            plan(&specs(), false),
             1,
             Rounds::fixed(2),
             &mut executor,
@@ -327,6 +394,179 @@ mod tests {
         assert_eq!(walls, vec![vec![4.0, 7.0], vec![5.0, 8.0], vec![6.0, 9.0]]);
     }
 
+    /// Records which build ran what, and answers with a fixed cycle of walls per
+    /// (model, build).
+    struct TwoBuilds {
+        calls: Vec<(Strategy, Build)>,
+        /// Walls of this build's runs, per model; the baseline build's in `baseline`.
+        this: Vec<Vec<f64>>,
+        baseline: Vec<Vec<f64>>,
+        fail_baseline: bool,
+    }
+
+    impl TwoBuilds {
+        fn answer(&mut self, spec: &RunSpec, build: Build) -> anyhow::Result<Measurement> {
+            let model = specs()
+                .iter()
+                .position(|s| s.strategy == spec.strategy)
+                .unwrap();
+            let before = self
+                .calls
+                .iter()
+                .filter(|c| **c == (spec.strategy, build))
+                .count();
+            self.calls.push((spec.strategy, build));
+            let cycle = match build {
+                Build::This => &self.this[model],
+                Build::Baseline => &self.baseline[model],
+            };
+            Ok(Measurement {
+                wall_s: cycle[before % cycle.len()],
+                setup_s: 0.0,
+                cpu_s: 0.0,
+                census: RunCensus::default(),
+                outputs: Outputs::Cpu(vec![]),
+                python: None,
+            })
+        }
+    }
+
+    impl Executor for TwoBuilds {
+        fn execute(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+            self.answer(spec, Build::This)
+        }
+
+        fn execute_baseline(&mut self, spec: &RunSpec) -> anyhow::Result<Measurement> {
+            if self.fail_baseline {
+                bail!("exit status 2: error: unrecognized subcommand 'measure-run'");
+            }
+            self.answer(spec, Build::Baseline)
+        }
+    }
+
+    fn two_builds(this: Vec<Vec<f64>>, baseline: Vec<Vec<f64>>) -> TwoBuilds {
+        TwoBuilds {
+            calls: Vec::new(),
+            this,
+            baseline,
+            fail_baseline: false,
+        }
+    }
+
+    #[test]
+    fn a_baseline_build_runs_beside_this_one_first_in_every_other_round() {
+        let specs = &specs()[..2];
+        let mut executor = two_builds(vec![vec![1.0]; 2], vec![vec![2.0]; 2]);
+        let runs = run_interleaved(
+            plan(specs, true),
+            1,
+            Rounds::fixed(2),
+            &mut executor,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        use Build::*;
+        use Strategy::*;
+        let round = |first: Build, second: Build| {
+            vec![
+                (Sequential, first),
+                (Sequential, second),
+                (Threads, first),
+                (Threads, second),
+            ]
+        };
+        // A warmup round, then two measured ones.
+        let expected = [
+            round(This, Baseline),
+            round(Baseline, This),
+            round(This, Baseline),
+        ]
+        .concat();
+        assert_eq!(executor.calls, expected);
+        let kept: Vec<(Strategy, Build, Vec<f64>)> = runs
+            .iter()
+            .map(|m| (m.spec.strategy, m.build, m.walls()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                (Sequential, This, vec![1.0, 1.0]),
+                (Sequential, Baseline, vec![2.0, 2.0]),
+                (Threads, This, vec![1.0, 1.0]),
+                (Threads, Baseline, vec![2.0, 2.0]),
+            ]
+        );
+    }
+
+    #[test]
+    fn both_builds_of_a_model_run_while_either_is_not_precise() {
+        let adaptive = Rounds {
+            min: 5,
+            max: 40,
+            precision: Some(0.02),
+            max_time: None,
+        };
+        // Threads is steady in this build and swings ±20 % in the baseline build:
+        // both sides of threads go on to the cap, the steady models stop at 6.
+        let this = vec![vec![1.0], vec![2.0], vec![3.0]];
+        let baseline = vec![vec![1.0], vec![1.6, 2.4], vec![3.0]];
+        let mut executor = two_builds(this, baseline);
+        let runs = run_interleaved(
+            plan(&specs(), true),
+            0,
+            adaptive,
+            &mut executor,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        let counts: Vec<usize> = runs.iter().map(|m| m.measurements.len()).collect();
+        assert_eq!(counts, [6, 6, 40, 40, 6, 6]);
+    }
+
+    #[test]
+    fn a_failed_baseline_build_run_says_which_build() {
+        let mut executor = two_builds(vec![vec![1.0]; 3], vec![vec![1.0]; 3]);
+        executor.fail_baseline = true;
+        let error = run_interleaved(
+            plan(&specs(), true),
+            0,
+            Rounds::fixed(2),
+            &mut executor,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "sequential (baseline build) run 1/2 failed: exit status 2: error: unrecognized \
+             subcommand 'measure-run'"
+        );
+    }
+
+    #[test]
+    fn the_python_models_are_not_run_by_a_baseline_build() {
+        let job = specs()[0].job.clone();
+        let specs: Vec<RunSpec> = [Strategy::Threads, Strategy::PyThreads]
+            .map(|strategy| RunSpec {
+                strategy,
+                workers: 2,
+                job: job.clone(),
+            })
+            .to_vec();
+        let planned: Vec<(Strategy, Build)> = plan(&specs, true)
+            .iter()
+            .map(|m| (m.spec.strategy, m.build))
+            .collect();
+        assert_eq!(
+            planned,
+            vec![
+                (Strategy::Threads, Build::This),
+                (Strategy::Threads, Build::Baseline),
+                (Strategy::PyThreads, Build::This),
+            ]
+        );
+        assert!(plan(&specs, false).iter().all(|m| m.build == Build::This));
+    }
+
     #[test]
     fn a_failed_run_names_model_and_run() {
         let mut executor = FakeExecutor {
@@ -334,7 +574,7 @@ mod tests {
             fail_on: Some(5),
         };
         let error = run_interleaved(
-            &specs(),
+            plan(&specs(), false),
             1,
             Rounds::fixed(2),
             &mut executor,
@@ -392,8 +632,14 @@ mod tests {
             order: Vec::new(),
             takes,
         };
-        let runs =
-            run_interleaved(&specs(), 0, rounds, &mut executor, &ProgressBar::hidden()).unwrap();
+        let runs = run_interleaved(
+            plan(&specs(), false),
+            0,
+            rounds,
+            &mut executor,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
         let counts = runs.iter().map(|m| m.measurements.len()).collect();
         (counts, executor.order)
     }
