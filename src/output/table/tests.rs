@@ -113,6 +113,42 @@ fn default_tables_fit_100_columns() {
 }
 
 #[test]
+fn a_table_too_wide_at_two_spaces_a_column_stands_them_one_apart() {
+    // The Python models' longer names (py-sequential, 13 letters) took the io table
+    // to 103 columns.
+    let urls: Vec<String> = (0..2).map(|i| format!("http://127.0.0.1:1/{i}")).collect();
+    let fetch = |latency_s: f64| Fetch {
+        bytes: 10_240,
+        latency_s,
+        started_s: 0.0,
+        digest: Some(7),
+        failure: None,
+    };
+    let good = Outputs::Io(vec![fetch(0.0505), fetch(0.0514)]);
+    let walls = [8.05, 8.06, 8.04, 8.05, 8.07, 8.05];
+    let rows = analysis::io(
+        &urls,
+        &analysis::ExpectedBodies::Exactly {
+            digests: vec![7, 7],
+            body_bytes: 10_240,
+        },
+        &[
+            model(Strategy::Sequential, &walls, good.clone()),
+            model(Strategy::Async, &[0.0651; 6], good.clone()),
+            model(Strategy::PySequential, &walls, good.clone()),
+            model(Strategy::PyAsyncio, &[0.0725; 6], good),
+        ],
+    )
+    .rows;
+    let io = render(Workload::Io, &rows, &plain());
+    assert!(widest(&io) <= 100, "{} columns:\n{io}", widest(&io));
+    assert!(io.contains(" failed verified"), "{io}");
+    // Tables that fit keep two spaces between columns.
+    let cpu = render(Workload::Cpu, &cpu_rows(), &plain());
+    assert!(cpu.contains("memory  verified"), "{cpu}");
+}
+
+#[test]
 fn wide_shows_every_figure() {
     let io = render(
         Workload::Io,
