@@ -140,7 +140,6 @@ def main():
             path.write_text(json.dumps(slowed(reports[b], model, factor)))
             caught[model] += verdicts(binary, baseline, path).get(model, "").lower() == "slower"
 
-    runs = sorted(len(r["results"][0]["wall_s"]["samples"]) for r in reports)
     if beside:
         which = "each with its own baseline build, measured beside it"
     elif os.environ.get("PAIRS") == "all":
@@ -149,14 +148,39 @@ def main():
         which = "each with the next"
     print(f"{workload}: {reruns} invocations at default settings {' '.join(extra)}".rstrip())
     print(f"  compared: {which} ({len(pairs)} comparisons)")
+    if not reuse:
+        print(f"  time per invocation: median {sorted(seconds)[len(seconds) // 2]:.1f} s")
+    print("  runs: fewest-most a model got in one invocation; drift: how far apart its")
+    print("  invocation medians lay; identical: the ratio of medians of each pair compared")
     print(
-        f"  runs per model: median {runs[len(runs) // 2]} (min {runs[0]}, max {runs[-1]}); "
-        f"time per invocation: median {sorted(seconds)[len(seconds) // 2]:.1f} s"
+        f"  {'model':<12} {'runs':>7} {'drift':>7} {'identical':>17} "
+        f"{'false alarms':>13} {'10 % slowdown caught':>21}"
     )
-    print(f"  {'model':<12} {'false alarms':>14} {'10 % slowdown caught':>22}")
     for model in models:
-        print(f"  {model:<12} {alarms[model]:>9} / {len(pairs):<4} {caught[model]:>15} / {len(pairs)}")
+        runs = [len(row_of(r, model)["wall_s"]["samples"]) for r in reports]
+        medians = [median(row_of(r, model)["wall_s"]["samples"]) for r in reports]
+        changes = [
+            median(row_of(reports[b], model)["wall_s"]["samples"])
+            / median(row_of(json.loads(Path(a).read_text()), model)["wall_s"]["samples"])
+            - 1
+            for a, b in pairs
+        ]
+        print(
+            f"  {model:<12} {min(runs):>3}-{max(runs):<3} {max(medians) / min(medians) - 1:>6.1%} "
+            f"{min(changes):>+7.1%} … {max(changes):<+7.1%} "
+            f"{alarms[model]:>6} / {len(pairs):<4} {caught[model]:>14} / {len(pairs)}"
+        )
 
+
+def row_of(report, model):
+    """The report's row for `model`."""
+    return next(row for row in report["results"] if row["strategy"] == model)
+
+
+def median(samples):
+    ordered = sorted(samples)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 if __name__ == "__main__":
     main()

@@ -146,10 +146,11 @@ fn check_is_concbench(binary: &Path) -> anyhow::Result<()> {
     }
     let first = said.lines().next().unwrap_or("").trim();
     if !status.success() || !first.starts_with("concbench ") {
-        let answer = if first.is_empty() {
-            format!("{status} and printed nothing")
-        } else {
-            format!("printed {}", crate::error::quote(first))
+        let answer = match (status.success(), first.is_empty()) {
+            (true, true) => "printed nothing".to_string(),
+            (true, false) => format!("printed {}", crate::error::quote(first)),
+            (false, true) => format!("failed, {status}"),
+            (false, false) => format!("failed, {status}: {}", crate::error::quote(first)),
         };
         bail!("--baseline-build {name}: not a concbench build ('{name} --version' {answer})");
     }

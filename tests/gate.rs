@@ -672,6 +672,7 @@ fn a_baseline_build_that_is_not_concbench_is_named_before_the_run() {
     let dir = dir.path();
     script(dir, "hello", "echo hello");
     script(dir, "silent", "exit 0");
+    script(dir, "failing", "echo concbench 9.9.9; exit 2");
     let cases: &[(&str, &str)] = &[
         (
             "./gone",
@@ -683,7 +684,11 @@ fn a_baseline_build_that_is_not_concbench_is_named_before_the_run() {
         ),
         (
             "./silent",
-            "error: --baseline-build ./silent: not a concbench build ('./silent --version' exit status: 0 and printed nothing)",
+            "error: --baseline-build ./silent: not a concbench build ('./silent --version' printed nothing)",
+        ),
+        (
+            "./failing",
+            "error: --baseline-build ./failing: not a concbench build ('./failing --version' failed, exit status: 2: 'concbench 9.9.9')",
         ),
     ];
     for (binary, message) in cases {
