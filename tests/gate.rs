@@ -701,6 +701,50 @@ fn a_baseline_build_that_is_not_concbench_is_named_before_the_run() {
 }
 
 #[test]
+fn a_baseline_build_of_another_run_protocol_is_named_at_its_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // A build from before a change to the run spec: it knows the field by another name.
+    let older = script(
+        dir,
+        "older",
+        &format!(
+            r#"if [ "$1" = measure-run ]; then
+  sed 's/"workload"/"kind"/g' | '{}' measure-run
+else
+  exec '{}' "$@"
+fi"#,
+            common::BIN,
+            common::BIN
+        ),
+    );
+    let output = run(
+        dir,
+        &[
+            "--runs",
+            "4",
+            "--no-save",
+            "--baseline-build",
+            older.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: sequential (baseline build) run 1/"),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with(&format!(
+            "({} speaks another version of the run protocol than this build)",
+            older.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_baseline_build_with_too_few_runs_or_beside_a_baseline_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();

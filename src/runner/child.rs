@@ -171,7 +171,18 @@ impl Executor for ChildExecutor {
             .baseline
             .clone()
             .ok_or_else(|| anyhow!("no baseline build to run"))?;
-        self.run(&exe, spec)
+        self.run(&exe, spec).map_err(|e| {
+            // One side could not read the other: most likely builds from either side
+            // of a change to the run protocol, which is worth saying.
+            if format!("{e:#}").contains("malformed message") {
+                anyhow!(
+                    "{e:#} ({} speaks another version of the run protocol than this build)",
+                    exe.display()
+                )
+            } else {
+                e
+            }
+        })
     }
 }
 
