@@ -189,7 +189,7 @@ fn natural_width(table: &mut Table, options: &TableOptions) -> usize {
     table.set_content_arrangement(ContentArrangement::Disabled);
     let widest = table
         .lines()
-        .map(|line| line.trim_end().chars().count())
+        .map(|line| strip_ansi(&line).trim_end().chars().count())
         .max()
         .unwrap_or(0);
     if let Some(width) = options.width {
@@ -198,6 +198,25 @@ fn natural_width(table: &mut Table, options: &TableOptions) -> usize {
             .set_width(width);
     }
     widest
+}
+
+/// `text` without its ANSI escape sequences (color takes no room on screen).
+fn strip_ansi(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ parameters… then a final letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
 
 /// `µ`, `×`, `±`, `…`, `σ`, `≥` in ASCII.
