@@ -115,7 +115,7 @@ fn default_tables_fit_100_columns() {
 #[test]
 fn a_table_too_wide_at_two_spaces_a_column_stands_them_one_apart() {
     // The Python models' longer names (py-sequential, 13 letters) took the io table
-    // to 103 columns.
+    // past 100 columns.
     let urls: Vec<String> = (0..2).map(|i| format!("http://127.0.0.1:1/{i}")).collect();
     let fetch = |latency_s: f64| Fetch {
         bytes: 10_240,
