@@ -242,9 +242,11 @@ impl BaselineBuild {
             io.runs = runs;
         }
         Report {
+            schema_version: ours.schema_version,
+            created_at: ours.created_at.clone(),
+            machine: ours.machine.clone(),
             config,
             results: self.rows.clone(),
-            ..ours.clone()
         }
     }
 }

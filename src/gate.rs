@@ -157,17 +157,20 @@ fn check_is_concbench(binary: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Each workload `plan` runs, with the runs it asks for (`--runs`, the minimum).
+fn planned_runs(plan: &BenchConfig) -> impl Iterator<Item = (Workload, usize)> {
+    [
+        (Workload::Cpu, plan.cpu.as_ref().map(|cpu| cpu.runs)),
+        (Workload::Io, plan.io.as_ref().map(|io| io.runs)),
+    ]
+    .into_iter()
+    .filter_map(|(workload, runs)| Some((workload, runs? as usize)))
+}
+
 /// A usage error when a workload's runs a side could never reach `significance`
 /// (both builds get the same runs), so the gate could never fail.
 fn check_runs_a_side(plan: &BenchConfig, significance: f64) -> anyhow::Result<()> {
-    let planned = [
-        (Workload::Cpu, plan.cpu.as_ref().map(|cpu| cpu.runs)),
-        (Workload::Io, plan.io.as_ref().map(|io| io.runs)),
-    ];
-    for (workload, runs) in planned {
-        let Some(runs) = runs.map(|n| n as usize) else {
-            continue;
-        };
+    for (workload, runs) in planned_runs(plan) {
         if !runs::can_reach(runs, runs, significance) {
             return Err(usage(format!(
                 "--baseline-build: {} would have {} a side, and the rank test cannot reach p < {significance} with so few (its smallest p is {}), so the gate could never fail; pass --runs {}",
@@ -307,16 +310,9 @@ fn check_run_counts(
     plan: &BenchConfig,
     significance: f64,
 ) -> anyhow::Result<()> {
-    let planned = [
-        (Workload::Cpu, plan.cpu.as_ref().map(|cpu| cpu.runs)),
-        (Workload::Io, plan.io.as_ref().map(|io| io.runs)),
-    ];
     let mut short = Vec::new();
     let mut fewest_baseline = usize::MAX;
-    for (workload, runs) in planned {
-        let Some(runs) = runs.map(|n| n as usize) else {
-            continue;
-        };
+    for (workload, runs) in planned_runs(plan) {
         let Some(theirs) = baseline
             .results
             .iter()
