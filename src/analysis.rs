@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::report::{Census, IoFigures, Latency, ResultRow};
 use crate::runner::ModelRuns;
+use crate::selfcheck;
 use crate::significance;
 use crate::stats::{self, Summary};
 use crate::strategy::Strategy;
@@ -85,6 +86,7 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         verified: false,
         verify_note: None,
         checksum: String::new(),
+        kernel: None,
         io: None,
         python: python_info(model),
     }
@@ -106,17 +108,33 @@ fn python_info(model: &ModelRuns) -> Option<crate::python::PythonInfo> {
 
 /// The most processes, and the most threads in each process, over a model's runs.
 fn census(model: &ModelRuns) -> Census {
-    let mut census = Census::default();
-    for measurement in &model.measurements {
-        let threads = measurement.census.threads();
-        census.processes = census.processes.max(threads.len());
-        for (i, &n) in threads.iter().enumerate() {
-            match census.threads.get_mut(i) {
+    /// Folds one run's per-process counts into the most seen per process.
+    fn most(into: &mut Vec<usize>, counts: impl IntoIterator<Item = usize>) {
+        for (i, n) in counts.into_iter().enumerate() {
+            match into.get_mut(i) {
                 Some(most) => *most = (*most).max(n),
-                None => census.threads.push(n),
+                None => into.push(n),
             }
         }
     }
+    let mut census = Census::default();
+    let mut started = Some(Vec::new());
+    for measurement in &model.measurements {
+        let threads = measurement.census.threads();
+        census.processes = census.processes.max(threads.len());
+        most(&mut census.threads, threads);
+        // One process that could not count makes the whole figure unknown.
+        let counted: Option<Vec<usize>> =
+            measurement.census.threads_started().into_iter().collect();
+        started = match (started, counted) {
+            (Some(mut so_far), Some(counted)) => {
+                most(&mut so_far, counted);
+                Some(so_far)
+            }
+            _ => None,
+        };
+    }
+    census.threads_started = started.filter(|s| !s.is_empty());
     census
 }
 
@@ -285,7 +303,34 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
         };
         analysis.rows.push(row);
     }
+    let samples: Vec<Vec<f64>> = models
+        .iter()
+        .map(|model| selfcheck::per_item_samples(model, job.numbers.len()))
+        .collect();
+    let kernel_warning = selfcheck::check(&mut analysis.rows, &samples);
     finish(&mut analysis);
+    let impossible: Vec<String> = analysis
+        .rows
+        .iter()
+        .filter(|row| selfcheck::impossible_speedup(row))
+        .map(|row| {
+            format!(
+                "{} ×{} {:.2}×",
+                row.strategy,
+                row.workers,
+                row.speedup.unwrap_or(f64::NAN)
+            )
+        })
+        .collect();
+    analysis.warnings.extend(kernel_warning);
+    if !impossible.is_empty() {
+        analysis.warnings.push(format!(
+            "cpu: faster than sequential by more than the worker count, which the same \
+             work cannot be: {}; the figures are biased (code layout, frequency scaling, a \
+             busy machine)",
+            impossible.join(", ")
+        ));
+    }
     analysis
 }
 

@@ -1,14 +1,25 @@
 //! What a process of a measured run used, as the process itself reads it from `/proc`.
 //!
-//! Two figures per process, both read by the process about itself, so nothing the
+//! Four figures per process, all taken by the process about itself, so nothing the
 //! parent did can leak into them:
 //!
-//! - **threads**: the most threads alive at once. The models call [`mark`] at the two
+//! - **threads started**: every thread this process created since it was executed,
+//!   however briefly it lived. This module defines `pthread_create` itself (glibc
+//!   Linux), counts each thread that starts, and passes the call on to the C
+//!   library's own (`dlsym(RTLD_NEXT)`). std, tokio, rayon and ureq all start their
+//!   threads through `pthread_create`, so a thread a model does not name (a client's
+//!   resolver thread, say) cannot hide between two looks at `/proc`. A measured run
+//!   is a fresh process, so the count is that run's.
+//! - **threads alive at once**: the most seen. The models call [`mark`] at the two
 //!   instants where every thread they start is alive: when set-up ends (every worker
 //!   running and ready) and when the work ends, before teardown. [`mark`] counts the
 //!   entries of `/proc/self/task` and keeps the largest count seen. A sampler thread
 //!   would see more instants, but it would be a hidden thread of its own, which is
-//!   exactly what the census exists to rule out.
+//!   exactly what the census exists to rule out; the count of threads started is what
+//!   catches short-lived threads.
+//! - **kernel CPU**: the CPU time this process's threads spent inside the CPU job's
+//!   kernel ([`crate::workload::cpu::Kernel::run`] adds it), so a run can check that
+//!   the same work cost the same in every model.
 //! - **memory**: `VmHWM` from `/proc/self/status`, the peak resident set of this
 //!   process's own address space. Unlike `ru_maxrss` it starts afresh at `exec`, so a
 //!   large parent does not inflate it.
@@ -16,18 +27,30 @@
 //! The measured run process and every pool worker report a [`ProcessCensus`] before
 //! they exit; a run's memory is the sum over its processes ([`RunCensus`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 /// The largest thread count [`mark`] has seen in this process.
 static PEAK_THREADS: AtomicUsize = AtomicUsize::new(0);
+/// Threads created in this process, counted by [`thread_counter`]'s `pthread_create`.
+static THREADS_STARTED: AtomicUsize = AtomicUsize::new(0);
+/// CPU nanoseconds spent in the CPU kernel, over every thread of this process.
+static KERNEL_CPU_NS: AtomicU64 = AtomicU64::new(0);
 
 /// What one process of a run used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessCensus {
     /// The most threads alive at once, as counted by [`mark`].
     pub threads: usize,
+    /// Threads this process started beside its main thread, however short-lived;
+    /// `None` where the process cannot count them (another platform, or a Python
+    /// process).
+    #[serde(default)]
+    pub threads_started: Option<usize>,
+    /// CPU time its threads spent in the CPU kernel, in nanoseconds (0 for io).
+    #[serde(default)]
+    pub kernel_cpu_ns: u64,
     /// The process's own peak resident memory (`VmHWM`), in bytes.
     pub peak_rss_bytes: u64,
 }
@@ -68,6 +91,16 @@ impl RunCensus {
     pub fn threads(&self) -> Vec<usize> {
         self.processes.iter().map(|p| p.threads).collect()
     }
+
+    /// Threads started per process, in order.
+    pub fn threads_started(&self) -> Vec<Option<usize>> {
+        self.processes.iter().map(|p| p.threads_started).collect()
+    }
+
+    /// CPU seconds spent in the CPU kernel, over every process of the run.
+    pub fn kernel_cpu_s(&self) -> f64 {
+        self.processes.iter().map(|p| p.kernel_cpu_ns).sum::<u64>() as f64 * 1e-9
+    }
 }
 
 /// Counts this process's threads now and keeps the count if it is the largest yet.
@@ -78,13 +111,110 @@ pub fn mark() {
 }
 
 /// This process's census: the peak thread count marked so far (at least the thread
-/// counted now) and its memory peak.
+/// counted now), the threads it started, its kernel CPU and its memory peak.
 pub fn this_process() -> ProcessCensus {
     mark();
     ProcessCensus {
         threads: PEAK_THREADS.load(Ordering::Relaxed).max(1),
+        threads_started: threads_started(),
+        kernel_cpu_ns: kernel_cpu_ns(),
         peak_rss_bytes: peak_rss_bytes().unwrap_or(0),
     }
+}
+
+/// Threads this process has started since it was executed (beside its main thread);
+/// `None` where they cannot be counted.
+pub fn threads_started() -> Option<usize> {
+    thread_counter::COUNTING.then(|| THREADS_STARTED.load(Ordering::Relaxed))
+}
+
+/// CPU time of the calling thread, in nanoseconds (`CLOCK_THREAD_CPUTIME_ID`).
+pub fn thread_cpu_ns() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: the pointer refers to a live local of the right type.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    (now.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(now.tv_nsec as u64)
+}
+
+/// Adds CPU time spent in the CPU kernel to this process's account.
+pub fn add_kernel_cpu(ns: u64) {
+    KERNEL_CPU_NS.fetch_add(ns, Ordering::Relaxed);
+}
+
+/// CPU time spent in the CPU kernel by this process so far, in nanoseconds.
+pub fn kernel_cpu_ns() -> u64 {
+    KERNEL_CPU_NS.load(Ordering::Relaxed)
+}
+
+/// Counts every thread the process starts, by standing in for `pthread_create`.
+///
+/// An executable's own definition of a symbol takes precedence over the C library's,
+/// so std's (and every crate's) calls to `pthread_create` arrive here; the C
+/// library's function is looked up once with `dlsym(RTLD_NEXT)` and called with the
+/// same arguments. Only threads that really started are counted. Threads the C
+/// library starts for itself without `pthread_create` (none that concbench uses)
+/// would not be.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod thread_counter {
+    use std::ffi::{c_int, c_void};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::THREADS_STARTED;
+
+    /// Threads are counted on this platform.
+    pub(super) const COUNTING: bool = true;
+
+    type StartRoutine = extern "C" fn(*mut c_void) -> *mut c_void;
+    type PthreadCreate = unsafe extern "C" fn(
+        *mut libc::pthread_t,
+        *const libc::pthread_attr_t,
+        StartRoutine,
+        *mut c_void,
+    ) -> c_int;
+
+    /// The C library's `pthread_create`, once found (0 until then).
+    static REAL: AtomicUsize = AtomicUsize::new(0);
+
+    /// # Safety
+    /// The caller upholds `pthread_create`'s contract; this only counts and forwards.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn pthread_create(
+        thread: *mut libc::pthread_t,
+        attr: *const libc::pthread_attr_t,
+        start: StartRoutine,
+        arg: *mut c_void,
+    ) -> c_int {
+        let mut real = REAL.load(Ordering::Acquire);
+        if real == 0 {
+            // SAFETY: a C string literal; RTLD_NEXT finds the next definition after
+            // this executable's, the C library's.
+            real = unsafe { libc::dlsym(libc::RTLD_NEXT, c"pthread_create".as_ptr()) } as usize;
+            if real == 0 {
+                return libc::ENOSYS;
+            }
+            REAL.store(real, Ordering::Release);
+        }
+        // SAFETY: `real` is the address of the C library's pthread_create, whose
+        // signature is the one declared here.
+        let real: PthreadCreate = unsafe { std::mem::transmute::<usize, PthreadCreate>(real) };
+        // SAFETY: forwarded unchanged from our caller.
+        let status = unsafe { real(thread, attr, start, arg) };
+        if status == 0 {
+            THREADS_STARTED.fetch_add(1, Ordering::Relaxed);
+        }
+        status
+    }
+}
+
+/// Elsewhere threads are not counted.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod thread_counter {
+    pub(super) const COUNTING: bool = false;
 }
 
 /// Threads alive in this process now: the entries of `/proc/self/task`.
@@ -148,10 +278,14 @@ mod tests {
             processes: vec![
                 ProcessCensus {
                     threads: 1,
+                    threads_started: Some(0),
+                    kernel_cpu_ns: 2_000,
                     peak_rss_bytes: 4 << 20,
                 },
                 ProcessCensus {
                     threads: 1,
+                    threads_started: Some(0),
+                    kernel_cpu_ns: 3_000,
                     peak_rss_bytes: 3 << 20,
                 },
             ],
@@ -160,12 +294,26 @@ mod tests {
         assert_eq!(run.memory_bytes(), 7 << 20);
         assert_eq!(run.largest_process_bytes(), 4 << 20);
         assert_eq!(run.threads(), vec![1, 1]);
+        assert!((run.kernel_cpu_s() - 5e-6).abs() < 1e-15);
+    }
+
+    /// Threads that start and end between two looks at `/proc` are still counted.
+    /// (Other tests of this binary start threads too, so the count is at least.)
+    #[test]
+    fn short_lived_threads_are_counted_as_started() {
+        let before = threads_started().unwrap();
+        for _ in 0..5 {
+            std::thread::spawn(|| ()).join().unwrap();
+        }
+        assert!(threads_started().unwrap() >= before + 5);
     }
 
     #[test]
     fn a_process_per_task_counts_only_those_alive_at_once() {
         let process = |mib: u64| ProcessCensus {
             threads: 1,
+            threads_started: Some(0),
+            kernel_cpu_ns: 0,
             peak_rss_bytes: mib << 20,
         };
         let run = RunCensus {

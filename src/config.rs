@@ -467,6 +467,7 @@ fn io_plan(
             timeout: args.timeout,
             max_body_bytes: args.max_body_bytes,
             no_proxy,
+            resolved: Default::default(),
         },
         allow_failures: args.allow_failures,
     })

@@ -12,6 +12,7 @@
 //! - [`census`] — threads and memory of each process of a run, read from `/proc` by the process itself.
 //! - [`runner`] — warmup, interleaved runs, one fresh process per run, OS CPU and memory figures.
 //! - [`analysis`] — samples to report rows: statistics, speedups, verification.
+//! - [`selfcheck`] — the same work costs the same CPU in every model: the cpu run's check.
 //! - [`stats`] — pure functions over samples.
 //! - [`significance`] — bootstrap intervals, rank tests and outliers for the regression gate.
 //! - [`compare`] — baseline vs current report: change, interval, verdict.
@@ -48,6 +49,7 @@ pub mod python;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod selfcheck;
 pub mod server;
 pub mod significance;
 pub mod stats;

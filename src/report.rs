@@ -131,6 +131,10 @@ pub struct ResultRow {
     /// wrapping sum of its results; io: the CRC-32 of its body digests in input order,
     /// in hex. A string, as it can pass 2^53.
     pub checksum: String,
+    /// cpu only: the kernel's own CPU time per item, and beside sequential's (see
+    /// [`KernelFigures`]); absent for io and the `py-*` models.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kernel: Option<KernelFigures>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub io: Option<IoFigures>,
     /// A `py-*` row: its interpreter and HTTP client, and its start-up (median).
@@ -145,6 +149,27 @@ pub struct Census {
     pub processes: usize,
     /// Most threads alive at once in each process, the run process first.
     pub threads: Vec<usize>,
+    /// Threads each process started beside its main thread, however short-lived, the
+    /// most over runs, the run process first; `null` where they cannot be counted
+    /// (the `py-*` models, or a platform other than glibc Linux).
+    #[serde(default)]
+    pub threads_started: Option<Vec<usize>>,
+}
+
+/// The self-check of a cpu row (see `selfcheck`): every model runs the same kernel
+/// on the same numbers, so the CPU time the kernel takes per item should be the
+/// same in every model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KernelFigures {
+    /// CPU seconds spent in the kernel per item, on the threads that ran it; the
+    /// median over runs.
+    pub cpu_per_item_s: f64,
+    /// This model's kernel CPU per item over sequential's: the Hodges–Lehmann ratio
+    /// of their runs. Far from 1 means the run's figures are biased (code layout,
+    /// frequency scaling, a busy machine). `null` when sequential was not run.
+    pub vs_sequential: Option<f64>,
+    /// The rank test's 95 % interval of that ratio; `null` with too few runs.
+    pub vs_sequential_ci: Option<[f64; 2]>,
 }
 
 /// The I/O job's own figures, over every request of every measured run.

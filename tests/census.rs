@@ -1,6 +1,7 @@
 //! The census: every model runs exactly the processes and threads its name says, on
-//! both jobs, counted by each process from `/proc` (see src/census.rs). And memory is
-//! the whole model's: the sum over its processes.
+//! both jobs: the most alive at once, counted by each process from `/proc`, and every
+//! thread started, counted as it starts (see src/census.rs). And memory is the whole
+//! model's: the sum over its processes.
 
 mod common;
 
@@ -50,6 +51,41 @@ fn expected() -> Vec<(String, Vec<u64>)> {
     ]
 }
 
+/// Threads each process started beside its main thread, the run process first.
+fn started_by_model(report: &Value) -> Vec<(String, Vec<u64>)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let started = row["census"]["threads_started"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no threads_started in {row}"))
+                .iter()
+                .map(|t| t.as_u64().unwrap())
+                .collect();
+            (row["strategy"].as_str().unwrap().to_string(), started)
+        })
+        .collect()
+}
+
+/// Threads started per process, for `WORKERS` workers: however briefly a thread
+/// lived, it is counted.
+fn expected_started() -> Vec<(String, Vec<u64>)> {
+    let n = WORKERS as u64;
+    vec![
+        // None: the blocking client resolves 127.0.0.1 on the calling thread (ureq's
+        // own resolver started one thread per request).
+        ("sequential".into(), vec![0]),
+        ("threads".into(), vec![n]),
+        // N probe threads, joined before the runtime is built, and N workers.
+        ("async".into(), vec![2 * n]),
+        ("rayon".into(), vec![n]),
+        ("processes".into(), vec![0; WORKERS + 1]),
+        ("spawn".into(), vec![0; TASKS + 1]),
+    ]
+}
+
 #[test]
 fn every_model_runs_the_threads_and_processes_its_name_says_on_cpu() {
     let workers = WORKERS.to_string();
@@ -68,6 +104,7 @@ fn every_model_runs_the_threads_and_processes_its_name_says_on_cpu() {
         "--no-save",
     ]);
     assert_eq!(census_by_model(&report), expected());
+    assert_eq!(started_by_model(&report), expected_started());
 }
 
 #[test]
@@ -92,6 +129,7 @@ fn every_model_runs_the_threads_and_processes_its_name_says_on_io() {
         "--no-save",
     ]);
     assert_eq!(census_by_model(&report), expected());
+    assert_eq!(started_by_model(&report), expected_started());
 }
 
 fn processes_memory(workers: usize) -> u64 {
@@ -127,5 +165,34 @@ fn eight_worker_processes_cost_at_least_four_times_one() {
     assert!(
         eight >= 4 * one,
         "8 workers: {eight} bytes, 1 worker: {one} bytes"
+    );
+}
+
+/// The sequential client starts no thread, however many requests it makes; ureq's
+/// own resolver started one per request, and the census (threads alive at two
+/// instants) did not see them.
+#[test]
+fn sequential_io_starts_no_thread() {
+    let report = json_report(&[
+        "io",
+        "--strategy",
+        "sequential",
+        "--requests",
+        "50",
+        "--latency",
+        "0ms",
+        "--body-bytes",
+        "100",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    assert_eq!(
+        started_by_model(&report),
+        vec![("sequential".to_string(), vec![0])]
     );
 }

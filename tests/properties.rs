@@ -285,6 +285,7 @@ fn client_settings() -> impl Strategy<Value = ClientSettings> {
             timeout: Duration::new(secs, nanos),
             max_body_bytes,
             no_proxy,
+            resolved: Default::default(),
         })
 }
 
@@ -342,10 +343,20 @@ fn fetch() -> impl Strategy<Value = Fetch> {
 }
 
 fn process_census() -> impl Strategy<Value = ProcessCensus> {
-    (any::<usize>(), any::<u64>()).prop_map(|(threads, peak_rss_bytes)| ProcessCensus {
-        threads,
-        peak_rss_bytes,
-    })
+    (
+        any::<usize>(),
+        any::<Option<usize>>(),
+        any::<u64>(),
+        any::<u64>(),
+    )
+        .prop_map(
+            |(threads, threads_started, kernel_cpu_ns, peak_rss_bytes)| ProcessCensus {
+                threads,
+                threads_started,
+                kernel_cpu_ns,
+                peak_rss_bytes,
+            },
+        )
 }
 
 fn response() -> impl Strategy<Value = Response> {

@@ -39,6 +39,7 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
         verified: true,
         verify_note: None,
         checksum: "1".to_string(),
+        kernel: None,
         io: None,
         python: None,
     }

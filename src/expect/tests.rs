@@ -31,6 +31,7 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
         verified: true,
         verify_note: None,
         checksum: "1".to_string(),
+        kernel: None,
         io: None,
         python: None,
     }
@@ -40,6 +41,7 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
 /// speedup; io: async at 2,000 requests per second.
 fn report() -> Report {
     let io = ResultRow {
+        kernel: None,
         io: Some(IoFigures {
             requests: 100,
             bytes: 102_400,

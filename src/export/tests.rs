@@ -41,6 +41,7 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         verified: true,
         verify_note: None,
         checksum: "12345678901234567890".to_string(),
+        kernel: None,
         io: None,
         python: None,
     }
@@ -71,6 +72,7 @@ fn report() -> Report {
         verified: false,
         verify_note: None,
         checksum: "102400".to_string(),
+        kernel: None,
         io: Some(IoFigures {
             requests: 100,
             bytes: 102_400,

@@ -256,7 +256,10 @@ pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) ->
     }
     header.extend(["CPU", "memory"]);
     if options.wide {
-        header.extend(["largest process", "procs × threads"]);
+        header.extend(["largest process", "procs × threads", "threads started"]);
+        if workload == Workload::Cpu {
+            header.push("kernel CPU / item");
+        }
     }
     if workload == Workload::Io {
         header.push("req/s");
@@ -307,6 +310,10 @@ pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) ->
         if options.wide {
             cells.push(format::bytes(row.largest_process_bytes));
             cells.push(census(row));
+            cells.push(threads_started(row));
+            if workload == Workload::Cpu {
+                cells.push(kernel(row));
+            }
         }
         if let Some(io) = &row.io {
             let l = &io.latency_s;
@@ -405,6 +412,25 @@ fn census(row: &ResultRow) -> String {
             let most = workers.iter().max().copied().unwrap_or(0);
             format!("1+{} × {run}/{most}", workers.len())
         }
+    }
+}
+
+/// Every thread the run's processes started beside their main threads, in all.
+fn threads_started(row: &ResultRow) -> String {
+    match &row.census.threads_started {
+        Some(started) => started.iter().sum::<usize>().to_string(),
+        None => "-".to_string(),
+    }
+}
+
+/// `4.31 ms 1.00×`: the kernel's CPU per item, and against sequential's.
+fn kernel(row: &ResultRow) -> String {
+    match &row.kernel {
+        None => "-".to_string(),
+        Some(k) => match k.vs_sequential {
+            Some(ratio) => format!("{} {ratio:.2}×", format::seconds(k.cpu_per_item_s)),
+            None => format::seconds(k.cpu_per_item_s),
+        },
     }
 }
 

@@ -52,6 +52,7 @@ fn row(
         verified: true,
         verify_note: None,
         checksum: "0".to_string(),
+        kernel: None,
         io: None,
         python: None,
     }

@@ -130,6 +130,8 @@ impl ModelRuns {
                     census: RunCensus {
                         processes: vec![crate::census::ProcessCensus {
                             threads: 1,
+                            threads_started: Some(0),
+                            kernel_cpu_ns: 0,
                             peak_rss_bytes: 5 << 20,
                         }],
                         workers_at_once: None,

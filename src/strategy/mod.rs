@@ -272,7 +272,18 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
     let model = strategy
         .model()
         .ok_or_else(|| anyhow::anyhow!("{strategy} runs in Python, not in concbench"))?;
-    let workers = strategy.workers(workers);
+    let workers_at_once = (strategy == Strategy::Spawn).then_some(workers);
+    time_model(model, strategy.workers(workers), job, workers_at_once)
+}
+
+/// [`run_timed`] for any model: `workers_at_once` is how many of its worker
+/// processes can be alive at once, when it starts them one per task.
+fn time_model(
+    model: &dyn Model,
+    workers: usize,
+    job: &Job,
+    workers_at_once: Option<usize>,
+) -> anyhow::Result<Timed> {
     let started = Instant::now();
     let (setup, outputs, children) = match job {
         Job::Cpu(job) => {
@@ -287,7 +298,6 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
     let wall = started.elapsed();
     let mut processes = vec![census::this_process()];
     processes.extend(children);
-    let workers_at_once = (strategy == Strategy::Spawn).then_some(workers);
     Ok(Timed {
         wall,
         setup,
@@ -319,6 +329,85 @@ mod tests {
             });
             assert_eq!(answers, vec![go; 3]);
         }
+    }
+
+    /// A model that hides a thread: it starts and joins one per item, so that no
+    /// two are ever alive at once and a look at `/proc` between items sees none.
+    struct HiddenThreads;
+
+    impl Model for HiddenThreads {
+        fn run_cpu(&self, job: &CpuJob, _workers: usize) -> anyhow::Result<ModelRun<u128>> {
+            census::mark();
+            let outputs = job
+                .numbers
+                .iter()
+                .map(|&n| {
+                    let kernel = job.kernel;
+                    std::thread::spawn(move || kernel.run(n)).join().unwrap()
+                })
+                .collect();
+            census::mark();
+            Ok(ModelRun {
+                outputs,
+                setup: Duration::ZERO,
+                children: Vec::new(),
+            })
+        }
+
+        fn run_io(&self, _job: &IoJob, _workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
+            unreachable!("the census test runs the cpu job only")
+        }
+    }
+
+    /// Set in the child process of
+    /// `a_model_that_starts_a_short_lived_thread_per_item_is_caught`.
+    const CHILD: &str = "CONCBENCH_HIDDEN_THREADS_CHILD";
+
+    /// The census counts every thread a measured process starts, not only the most
+    /// alive at two instants: a short-lived thread per item is caught. The model runs
+    /// in a child process of this test binary running only
+    /// [`hidden_threads_child`], so that no other test's threads are counted.
+    #[test]
+    fn a_model_that_starts_a_short_lived_thread_per_item_is_caught() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "strategy::tests::hidden_threads_child",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        let line = stdout
+            .lines()
+            .find_map(|l| l.split_once("census: ").map(|(_, census)| census))
+            .unwrap_or_else(|| panic!("no census line in {stdout}"));
+        let (alive, started): (usize, usize) = serde_json::from_str(line).unwrap();
+        // Seven items, seven threads started; at most two alive at a mark (this
+        // thread, and perhaps the test harness's).
+        assert_eq!(started, 7, "{stdout}");
+        assert!(alive <= 2, "{stdout}");
+    }
+
+    #[test]
+    #[ignore = "the child side of a_model_that_starts_a_short_lived_thread_per_item_is_caught"]
+    fn hidden_threads_child() {
+        if std::env::var_os(CHILD).is_none() {
+            return;
+        }
+        let before = census::threads_started().unwrap();
+        let job = Job::Cpu(CpuJob {
+            kernel: Kernel::Squares,
+            numbers: vec![10, 20, 30, 40, 50, 60, 70],
+        });
+        let timed = time_model(&HiddenThreads, 1, &job, None).unwrap();
+        let run = &timed.census.processes[0];
+        let started = run.threads_started.unwrap() - before;
+        println!("census: [{}, {started}]", run.threads);
     }
 
     #[test]

@@ -22,8 +22,8 @@
 //! [`WorkerProcess`]es, which kills and waits for whatever is still running.
 //!
 //! **Census:** N + 1 processes — the run process with 1 thread (this pool) and N
-//! worker processes of 1 thread each. Memory is the sum of all N + 1 peaks, so the
-//! cost of every extra worker process shows.
+//! worker processes of 1 thread each — and 0 threads started in any of them. Memory
+//! is the sum of all N + 1 peaks, so the cost of every extra worker process shows.
 
 use std::time::Instant;
 

@@ -11,8 +11,9 @@
 //! every one of them has been joined. A plain `ThreadPool` is dropped without joining
 //! its threads, which would leave their exit out of the time.
 //!
-//! **Census:** 1 process, N + 1 threads — the N pool threads and the main thread,
-//! which waits in `install` while they work.
+//! **Census:** 1 process, N + 1 threads alive at once — the N pool threads and the
+//! main thread, which waits in `install` while they work — and exactly N threads
+//! started.
 
 use std::time::{Duration, Instant};
 

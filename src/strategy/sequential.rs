@@ -4,8 +4,9 @@
 //! host), one request at a time, on the one thread. No set-up beyond building that
 //! agent.
 //!
-//! **Census:** 1 process, 1 thread — the thread that runs the loop. Nothing else is
-//! started: the blocking client does its I/O on the calling thread.
+//! **Census:** 1 process, 1 thread — the thread that runs the loop — and 0 threads
+//! started. Nothing else is started: the blocking client does its I/O, and finds
+//! its host's address, on the calling thread ([`crate::workload::resolve`]).
 
 use std::time::Instant;
 

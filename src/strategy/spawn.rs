@@ -15,7 +15,8 @@
 //!
 //! **Census:** 1 + T processes for T tasks — the run process with 1 thread (it waits
 //! on the children's pipes with `poll(2)`, [`crate::worker::parent`]) and one
-//! single-threaded process per task, at most N alive at once. Memory counts the run
+//! single-threaded process per task, at most N alive at once — and 0 threads started
+//! in any of them. Memory counts the run
 //! process and the N largest task processes, the most that can be alive together.
 
 use std::time::Duration;

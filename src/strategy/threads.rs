@@ -11,8 +11,9 @@
 //! is an error naming the OS's reason; the threads already started are sent home,
 //! not left waiting.
 //!
-//! **Census:** 1 process, N + 1 threads — the N workers and the main thread, which
-//! waits for them.
+//! **Census:** 1 process, N + 1 threads alive at once — the N workers and the main
+//! thread, which waits for them — and exactly N threads started, on both jobs (the
+//! blocking client starts none: [`crate::workload::resolve`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

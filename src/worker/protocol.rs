@@ -186,6 +186,11 @@ mod tests {
             timeout: Duration::from_millis(1500),
             max_body_bytes: 4096,
             no_proxy: true,
+            resolved: {
+                let mut resolved = crate::workload::resolve::Resolved::default();
+                resolved.insert("site.invalid", 443, vec!["[::1]:8443".parse().unwrap()]);
+                resolved
+            },
         };
         round_trip(&[
             Request::Init {
@@ -236,6 +241,8 @@ mod tests {
             Response::Bye {
                 census: ProcessCensus {
                     threads: 1,
+                    threads_started: Some(0),
+                    kernel_cpu_ns: 7,
                     peak_rss_bytes: 3 << 20,
                 },
             },
@@ -260,6 +267,8 @@ mod tests {
             census: RunCensus {
                 processes: vec![ProcessCensus {
                     threads: 3,
+                    threads_started: Some(2),
+                    kernel_cpu_ns: 1_250_000_000,
                     peak_rss_bytes: 5 << 20,
                 }],
                 workers_at_once: Some(2),

@@ -1,15 +1,47 @@
 //! The CPU job: for each number n, the exact sum of i*i for i in 0..n (or fib(35)).
 //!
-//! The kernel has to *run*: written as `(0..n).map(|i| i * i).sum()` the optimiser
-//! turns it into the closed form n(n-1)(2n-1)/6 and the whole default job takes half
-//! a microsecond, which would time nothing. [`sum_of_squares`] passes every `i` through
-//! [`std::hint::black_box`], so the loop performs n multiply-adds (`cargo bench --bench
-//! core` shows time growing linearly with n). The closed form is still here, in
+//! Owns the two kernels, the single entry every model calls ([`Kernel::run`]), and
+//! the closed forms every result is checked against.
+//!
+//! **The loop really runs.** Written as `(0..n).map(|i| i * i).sum()` the optimiser
+//! turns the sum into the closed form n(n-1)(2n-1)/6 and the whole default job takes
+//! half a microsecond, which would time nothing. The kernels here perform n
+//! multiply-adds, and fib(n)'s ~fib(n) calls, every time (`cargo bench --bench core`
+//! shows time growing linearly with n). The closed form is still here, in
 //! [`expected_sum_of_squares`], as the check every result is verified against.
+//!
+//! **One copy, at one address, with its hot loop aligned.** concbench compares the
+//! same work under different models, so the work must cost the same in each. A
+//! kernel that the compiler inlines into every model gets one copy per model, each
+//! at its own address, and a loop's speed depends on where it lands: on an AMD EPYC
+//! the same seven instructions ran 1.7× faster in the copy that did not cross a
+//! 32-byte boundary, and the table claimed a 3.4× speedup on 2 cores. This is the
+//! measurement bias of code layout (Mytkowicz et al., "Producing wrong data without
+//! doing anything obviously wrong!", ASPLOS 2009), and a harness that compares models
+//! must rule it out by construction, not by a build flag a user's `cargo install`
+//! never sees. So:
+//!
+//! - every model, the pool worker and the process-per-task worker call
+//!   [`Kernel::run`], which is never inlined and calls [`sum_of_squares`] or [`fib`],
+//!   which are never inlined either: one copy of each kernel in the binary;
+//! - on x86-64 each kernel's hot code is written out in assembly, so its bytes do not
+//!   depend on the compiler's mood, and starts on a 64-byte boundary (`.p2align 6`),
+//!   so its speed does not move when unrelated code before it grows or shrinks. The
+//!   squares loop is seven instructions (20 bytes) and never crosses a 32- or 64-byte
+//!   boundary; fib's recursive body is entered at an aligned label;
+//! - elsewhere the same algorithms are plain Rust with [`std::hint::black_box`],
+//!   out of line; alignment then is the compiler's.
+//!
+//! Every cpu run also checks that this held: [`Kernel::run`] adds the CPU time its
+//! thread spent in the kernel to the process's census ([`crate::census`]), and the
+//! analysis compares each model's kernel CPU per item with sequential's.
 
+#[cfg(not(target_arch = "x86_64"))]
 use std::hint::black_box;
 
 use serde::{Deserialize, Serialize};
+
+use crate::census;
 
 /// The argument of the fib kernel, as in the newer version of the classic experiment.
 pub const FIB_ARG: u64 = 35;
@@ -32,12 +64,18 @@ impl Kernel {
         }
     }
 
-    /// Runs the kernel on one number. This is the unit of work every model schedules.
+    /// Runs the kernel on one number: the unit of work every model schedules, and the
+    /// one way any model reaches a kernel. The CPU time this thread spent in the
+    /// kernel is added to the process's census ([`census::add_kernel_cpu`]).
+    #[inline(never)]
     pub fn run(self, n: u64) -> u128 {
-        match self {
+        let before = census::thread_cpu_ns();
+        let result = match self {
             Kernel::Squares => sum_of_squares(n),
             Kernel::Fib => u128::from(fib(n)),
-        }
+        };
+        census::add_kernel_cpu(census::thread_cpu_ns().saturating_sub(before));
+        result
     }
 
     /// The right answer for `n`, computed without running the kernel; `None` when it
@@ -53,15 +91,53 @@ impl Kernel {
 /// Sum of i*i for i in 0..n, one multiply-add per i, really executed.
 ///
 /// The caller guarantees the sum fits in u128 (see [`expected_sum_of_squares`]).
+#[inline(never)]
 pub fn sum_of_squares(n: u64) -> u128 {
-    let mut total: u128 = 0;
-    for i in 0..n {
-        // black_box hides the value of `i` from the optimiser, so it can neither use
-        // the closed form nor vectorise the loop away.
-        let i = u128::from(black_box(i));
-        total += i * i;
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (low, high): (u64, u64);
+        // SAFETY: register arithmetic only: no memory, no stack, no flags kept.
+        // `.p2align 6` pads with no-ops, run once per call, so that the loop starts
+        // on a 64-byte boundary in every build (see the module docs).
+        unsafe {
+            std::arch::asm!(
+                "xor {low:e}, {low:e}",
+                "xor {high:e}, {high:e}",
+                "xor {i:e}, {i:e}",
+                "test {n}, {n}",
+                "jz 3f",
+                ".p2align 6",
+                "2:",
+                "mov rax, {i}",
+                "mul rax",
+                "add {low}, rax",
+                "adc {high}, rdx",
+                "inc {i}",
+                "cmp {i}, {n}",
+                "jne 2b",
+                "3:",
+                n = in(reg) n,
+                i = out(reg) _,
+                low = out(reg) low,
+                high = out(reg) high,
+                out("rax") _,
+                out("rdx") _,
+                options(nomem, nostack),
+            );
+        }
+        (u128::from(high) << 64) | u128::from(low)
     }
-    total
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut total: u128 = 0;
+        for i in 0..n {
+            // black_box hides the value of `i` from the optimiser, so it can neither
+            // use the closed form nor vectorise the loop away.
+            let i = u128::from(black_box(i));
+            total += i * i;
+        }
+        total
+    }
 }
 
 /// n(n-1)(2n-1)/6, exactly, or `None` when the sum overflows u128.
@@ -82,11 +158,53 @@ pub fn expected_sum_of_squares(n: u64) -> Option<u128> {
 }
 
 /// Naive recursive fib: the textbook CPU-bound function, deliberately exponential.
+#[inline(never)]
 pub fn fib(n: u64) -> u64 {
-    fn go(n: u64) -> u64 {
-        if n < 2 { n } else { go(n - 1) + go(n - 2) }
+    #[cfg(target_arch = "x86_64")]
+    {
+        fib_x86_64(n)
     }
-    go(black_box(n))
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        fn go(n: u64) -> u64 {
+            if n < 2 { n } else { go(n - 1) + go(n - 2) }
+        }
+        go(black_box(n))
+    }
+}
+
+/// fib(n) = fib(n - 1) + fib(n - 2), fib(0) = 0, fib(1) = 1, by two recursive calls
+/// per call, as the Python version does. The entry jumps to a 64-byte aligned label,
+/// and the recursion calls that label, so every call but the first runs from an
+/// aligned start in every build.
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
+extern "sysv64" fn fib_x86_64(n: u64) -> u64 {
+    // rdi: n on entry; rax: the result. rbx and r14 are callee-saved, so they are
+    // pushed and popped around the two calls. Nothing else is called, so the stack
+    // needs no more than the return addresses and the two saved registers.
+    std::arch::naked_asm!(
+        "jmp 2f",
+        ".p2align 6",
+        "2:",
+        "cmp rdi, 2",
+        "jb 3f",
+        "push rbx",
+        "push r14",
+        "mov rbx, rdi",
+        "lea rdi, [rdi - 1]",
+        "call 2b",
+        "mov r14, rax",
+        "lea rdi, [rbx - 2]",
+        "call 2b",
+        "add rax, r14",
+        "pop r14",
+        "pop rbx",
+        "ret",
+        "3:",
+        "mov rax, rdi",
+        "ret",
+    )
 }
 
 /// fib(n) by iteration, as the check; `None` past fib(93), the last that fits u64.
@@ -115,6 +233,24 @@ mod tests {
             );
         }
         assert_eq!(expected_sum_of_squares(4), Some(14)); // 0 + 1 + 4 + 9
+        // Past 2^64 the carry into the high half must be taken.
+        let n = 5_000_000;
+        assert!(expected_sum_of_squares(n).unwrap() > u128::from(u64::MAX));
+        assert_eq!(Some(sum_of_squares(n)), expected_sum_of_squares(n));
+    }
+
+    /// The CPU time of every kernel call is counted in the process's census, so a
+    /// run can compare the cost of the same work across models.
+    #[test]
+    fn a_kernel_call_adds_its_cpu_time_to_the_census() {
+        let before = census::kernel_cpu_ns();
+        assert_eq!(
+            Kernel::Squares.run(3_000_000),
+            expected_sum_of_squares(3_000_000).unwrap()
+        );
+        assert_eq!(Kernel::Fib.run(20), 6765);
+        // Other tests in this binary run kernels too, so only the growth is known.
+        assert!(census::kernel_cpu_ns() > before);
     }
 
     #[test]

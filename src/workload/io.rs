@@ -11,9 +11,8 @@
 //! - [`blocking_client`] is a `ureq` agent. It does its I/O on the calling thread
 //!   and starts no thread of its own, so a blocking model runs exactly the threads it
 //!   says it does. (`reqwest::blocking` hides a tokio runtime on a background
-//!   thread.) One exception: a host *name* is resolved on a short-lived helper thread,
-//!   so that `--timeout` bounds the DNS lookup too; IP addresses, like the built-in
-//!   target's 127.0.0.1, are never resolved.
+//!   thread, and ureq's own resolver starts a thread per request; concbench's
+//!   [`Resolver`] starts none: see [`super::resolve`].)
 //! - [`async_client`] is a `reqwest::Client`, for the async model only.
 //!
 //! Both get the same settings ([`ClientSettings`]): `timeout` is a deadline for the
@@ -31,6 +30,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use super::resolve::{Resolved, Resolver};
 use crate::census::monotonic_s;
 
 /// How long an idle kept-alive connection is kept for reuse (reqwest's default).
@@ -49,6 +49,10 @@ pub struct ClientSettings {
     /// Ignore proxy environment variables; set for the built-in loopback target, so a
     /// proxy configured for the internet is never asked for 127.0.0.1.
     pub no_proxy: bool,
+    /// Host names resolved before the clock started, so that no model looks them up
+    /// while it is timed (see [`resolve`](super::resolve)).
+    #[serde(default)]
+    pub resolved: Resolved,
 }
 
 /// Why one request failed.
@@ -190,15 +194,19 @@ pub fn blocking_client(settings: &ClientSettings) -> ureq::Agent {
     } else {
         ureq::Proxy::try_from_env()
     };
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .timeout_global(Some(settings.timeout))
         .http_status_as_error(false)
         .proxy(proxy)
         .max_idle_connections(IDLE_CONNECTIONS)
         .max_idle_connections_per_host(IDLE_CONNECTIONS)
         .max_idle_age(IDLE_TIMEOUT)
-        .build()
-        .new_agent()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        Resolver::new(settings.resolved.clone()),
+    )
 }
 
 /// The async client, shared by all tasks of the async model.

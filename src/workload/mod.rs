@@ -2,12 +2,14 @@
 //!
 //! - [`cpu`]: sum of squares (or fib) per number, with its closed-form check.
 //! - [`io`]: one HTTP download per URL, its outcome, and the sites-file parser.
+//! - [`resolve`]: host addresses for the blocking client, with no thread.
 //!
 //! A [`Job`] is what a measured run is handed; it crosses a process boundary (parent
 //! to run process, run process to pool workers), so it is plain serde data.
 
 pub mod cpu;
 pub mod io;
+pub mod resolve;
 
 use serde::{Deserialize, Serialize};
 
