@@ -6,9 +6,13 @@
 //! 2. parallel efficiency of threads, rayon and processes at 2 workers on a job that
 //!    takes over a second sequentially;
 //! 3. the process pool's cost per task (thousands of near-empty tasks);
-//! 4. concbench's whole-process start-up, which every isolated run pays.
+//! 4. concbench's whole-process start-up, which every isolated run pays;
+//! 5. the same work at the same cost: each model's kernel CPU per item at 1 worker,
+//!    for both kernels, beside sequential's (code layout must not move it).
 //!
-//! Set `CONCBENCH_BENCH_QUICK=1` for a fast smoke run with smaller jobs.
+//! Set `CONCBENCH_BENCH_QUICK=1` for a fast smoke run with smaller jobs. A word after
+//! `--` runs only the sections whose name holds it: `cargo bench --bench core --
+//! kernel-cost` runs section 5 alone.
 
 mod common;
 
@@ -194,17 +198,71 @@ fn startup() {
     }
 }
 
+/// Every model at 1 worker runs the same kernel on the same numbers, so the kernel's
+/// CPU time per item (counted on the threads that ran it) must be the same in each.
+fn kernel_cost() {
+    let runs = if quick() { "3" } else { "10" };
+    println!("\n## 5. kernel CPU per item at 1 worker, every model ({runs} runs each, median)");
+    let jobs: [(&str, Vec<&str>); 2] = [
+        (
+            "squares of 20 numbers from 5,000,000",
+            vec!["--kernel", "squares"],
+        ),
+        (
+            "fib(30) × 8",
+            vec!["--kernel", "fib", "--numbers", "30,30,30,30,30,30,30,30"],
+        ),
+    ];
+    for (label, kernel_args) in jobs {
+        let mut args = vec!["cpu", "--workers", "1", "--runs", runs, "--warmup", "1"];
+        args.extend(kernel_args);
+        let report = concbench_json(&args);
+        println!("  {label}");
+        println!(
+            "  {:>12} {:>14} {:>14} {:>20}",
+            "model", "kernel / item", "vs sequential", "95 % interval"
+        );
+        for r in report["results"].as_array().unwrap() {
+            let kernel = &r["kernel"];
+            let interval = match kernel["vs_sequential_ci"].as_array() {
+                Some(ci) => format!(
+                    "{:.3}–{:.3}×",
+                    ci[0].as_f64().unwrap(),
+                    ci[1].as_f64().unwrap()
+                ),
+                None => "-".to_string(),
+            };
+            println!(
+                "  {:>12} {:>11.3} ms {:>13.3}× {:>20}",
+                r["strategy"].as_str().unwrap(),
+                kernel["cpu_per_item_s"].as_f64().unwrap() * 1e3,
+                kernel["vs_sequential"].as_f64().unwrap_or(f64::NAN),
+                interval
+            );
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` would pass nothing else.
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     println!(
         "# concbench core benchmark ({} logical CPUs)\n",
         concbench::config::available_parallelism()
     );
-    kernel_linearity();
-    efficiency();
-    pool_task_cost();
-    startup();
+    let sections: [(&str, fn()); 5] = [
+        ("kernel-linearity", kernel_linearity),
+        ("efficiency", efficiency),
+        ("pool-task-cost", pool_task_cost),
+        ("startup", startup),
+        ("kernel-cost", kernel_cost),
+    ];
+    for (name, section) in sections {
+        if only.as_deref().is_none_or(|only| name.contains(only)) {
+            section();
+        }
+    }
 }
