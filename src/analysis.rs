@@ -69,6 +69,7 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         wall_s: summary(m.iter().map(|x| x.wall_s)),
         setup_s: summary(m.iter().map(|x| x.setup_s)),
         cpu_s: summary(m.iter().map(|x| x.cpu_s)),
+        process_cpu_s: Some(summary(m.iter().map(|x| x.process_cpu_s))),
         memory_bytes: m.iter().map(|x| x.census.memory_bytes()).max().unwrap_or(0),
         largest_process_bytes: m
             .iter()

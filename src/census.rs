@@ -241,6 +241,22 @@ fn parse_kib_field(status: &str, field: &str) -> Option<u64> {
     kib.checked_mul(1024)
 }
 
+/// User + system CPU seconds used so far by this process (all its threads) and by
+/// the children it has reaped, from `getrusage`. Read at both ends of a timed
+/// region, the difference is the CPU of exactly that region: the pool workers and
+/// the task processes of a run are started and reaped inside it.
+pub fn cpu_used_s() -> f64 {
+    let used = |who| {
+        // SAFETY: an all-zero rusage is a valid value of this plain C struct, and
+        // the pointer refers to a live local of the right type.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut usage) };
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+        seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    };
+    used(libc::RUSAGE_SELF) + used(libc::RUSAGE_CHILDREN)
+}
+
 /// Seconds on the system-wide monotonic clock: comparable between the processes of one
 /// machine, so request start times from pool workers line up with the run's own.
 pub fn monotonic_s() -> f64 {

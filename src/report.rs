@@ -92,8 +92,14 @@ pub struct ResultRow {
     pub wall_s: Summary,
     /// The model's set-up alone per run, seconds (part of `wall_s`).
     pub setup_s: Summary,
-    /// User + system CPU seconds per run, all of the run's processes.
+    /// User + system CPU seconds per run, over the same span as `wall_s`: the run
+    /// process and every process it started and reaped within it.
     pub cpu_s: Summary,
+    /// The same for the run process's whole life (from `wait4`): its start-up too,
+    /// and for `py-*` the interpreter's start-up and imports. Absent from reports
+    /// older than the field.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub process_cpu_s: Option<Summary>,
     /// The model's whole memory: the sum over the run's processes of each one's own
     /// peak resident memory (`VmHWM`), the largest over all runs.
     pub memory_bytes: u64,

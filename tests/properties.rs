@@ -432,15 +432,22 @@ fn run_sample() -> impl Strategy<Value = RunSample> {
                 },
             ),
     );
-    (finite(), finite(), outputs, census, python).prop_map(
-        |(wall_s, setup_s, outputs, census, python)| RunSample {
+    (
+        finite(),
+        finite(),
+        proptest::option::of(finite()),
+        outputs,
+        census,
+        python,
+    )
+        .prop_map(|(wall_s, setup_s, cpu_s, outputs, census, python)| RunSample {
             wall_s,
             setup_s,
+            cpu_s,
             outputs,
             census,
             python,
-        },
-    )
+        })
 }
 
 /// `messages` written one after another, read back one by one: the same messages,

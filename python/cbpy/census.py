@@ -43,6 +43,19 @@ def peak_rss_bytes(pid="self"):
     return None
 
 
+def cpu_used_s():
+    """User + system CPU seconds of this process and its reaped children so far, as
+    src/census.rs's `cpu_used_s`: read around the timed region, the difference is
+    that region's CPU, pool workers included (they are reaped inside it)."""
+    import resource
+
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def mark():
     """Counts this process's threads now and keeps the count if it is the largest."""
     global _peak_threads

@@ -73,16 +73,19 @@ def run(run_spec):
         http = _http_backend(run_spec.strategy, job)
     workers = 1 if run_spec.strategy == "py-sequential" else run_spec.workers
     startup_s = census.startup_s()
+    cpu_before = census.cpu_used_s()
     started = perf_counter()
     if http is None:
         model_run = model.run_cpu(job, workers)
     else:
         model_run = model.run_io(job, workers, http)
     wall_s = perf_counter() - started
+    cpu_s = census.cpu_used_s() - cpu_before
     workload = "cpu" if http is None else "io"
     return {
         "wall_s": wall_s,
         "setup_s": model_run.setup_s,
+        "cpu_s": cpu_s,
         "outputs": {workload: model_run.outputs},
         "census": {"processes": [census.this_process()] + model_run.workers},
         "python": dict(_interpreter(), http=http, startup_s=startup_s),

@@ -27,6 +27,7 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         runs: wall.len(),
         setup_s: summary(&[0.001, 0.002, 0.003]),
         cpu_s: summary(&wall.iter().map(|w| w * workers as f64).collect::<Vec<_>>()),
+        process_cpu_s: None,
         memory_bytes: 10 << 20,
         largest_process_bytes: 10 << 20,
         census: Default::default(),

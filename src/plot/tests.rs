@@ -38,6 +38,7 @@ fn row(
         runs: wall.len(),
         setup_s: Summary::of(&[0.001; 5]).unwrap(),
         cpu_s: Summary::of(&wall).unwrap(),
+        process_cpu_s: None,
         memory_bytes: memory,
         largest_process_bytes: memory,
         census: Default::default(),

@@ -292,7 +292,8 @@ impl ChildExecutor {
         Ok(Measurement {
             wall_s: sample.wall_s,
             setup_s: sample.setup_s,
-            cpu_s: usage.cpu_s,
+            cpu_s: sample.cpu_s.unwrap_or(usage.cpu_s),
+            process_cpu_s: usage.cpu_s,
             census: sample.census,
             outputs: sample.outputs,
             python: sample.python,

@@ -43,9 +43,13 @@ pub struct Measurement {
     pub wall_s: f64,
     /// The model's set-up alone (part of `wall_s`).
     pub setup_s: f64,
-    /// User + system CPU time of the run process and every process it reaped (the
-    /// pool workers), from the kernel. Includes the run process's own start-up.
+    /// User + system CPU time over the same span as `wall_s`: the run process and
+    /// every process it started and reaped within it (pool workers, task processes).
     pub cpu_s: f64,
+    /// The same for the run process's whole life and its children's, from `wait4`
+    /// when it was reaped: includes its start-up (for `py-*`, the interpreter's
+    /// start-up and imports), which `wall_s` leaves out.
+    pub process_cpu_s: f64,
     /// Every process of the run: its most threads at once and its own peak memory.
     pub census: RunCensus,
     pub outputs: Outputs,
@@ -127,6 +131,7 @@ impl ModelRuns {
                     wall_s,
                     setup_s,
                     cpu_s: 0.08,
+                    process_cpu_s: 0.08,
                     census: RunCensus {
                         processes: vec![crate::census::ProcessCensus {
                             threads: 1,
@@ -345,6 +350,7 @@ mod tests {
                 wall_s: self.calls.len() as f64,
                 setup_s: 0.0,
                 cpu_s: 0.0,
+                process_cpu_s: 0.0,
                 census: RunCensus::default(),
                 outputs: Outputs::Cpu(vec![]),
                 python: None,
@@ -426,6 +432,7 @@ mod tests {
                 wall_s: cycle[before % cycle.len()],
                 setup_s: 0.0,
                 cpu_s: 0.0,
+                process_cpu_s: 0.0,
                 census: RunCensus::default(),
                 outputs: Outputs::Cpu(vec![]),
                 python: None,
@@ -611,6 +618,7 @@ mod tests {
                 wall_s,
                 setup_s: 0.0,
                 cpu_s: 0.0,
+                process_cpu_s: 0.0,
                 census: RunCensus::default(),
                 outputs: Outputs::Cpu(vec![]),
                 python: None,

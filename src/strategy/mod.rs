@@ -14,7 +14,9 @@
 //! its teardown (threads joined, runtime dropped, workers exited), as in the classic
 //! experiment. Set-up ends when every worker is running and ready for work, and
 //! teardown ends when every thread has been joined and every worker process reaped.
-//! Each model reports its set-up time on its own as well.
+//! Each model reports its set-up time on its own as well. CPU time is measured over
+//! the same span, in the run process and every process it starts and reaps within
+//! it, so the CPU column and the median cover the same work.
 //!
 //! Each model's module docs say what its census shows: how many processes and
 //! threads it really ran ([`crate::census`]); tests/census.rs holds them to it.
@@ -261,6 +263,9 @@ impl StartGate {
 /// One timed run of `strategy` on `job`: the body of a measured run.
 pub struct Timed {
     pub wall: Duration,
+    /// CPU seconds of the run process and every process it started, over the same
+    /// span as `wall` ([`census::cpu_used_s`]).
+    pub cpu_s: f64,
     pub setup: Duration,
     pub outputs: Outputs,
     /// This process, then every worker process the model started.
@@ -284,6 +289,7 @@ fn time_model(
     job: &Job,
     workers_at_once: Option<usize>,
 ) -> anyhow::Result<Timed> {
+    let cpu_before = census::cpu_used_s();
     let started = Instant::now();
     let (setup, outputs, children) = match job {
         Job::Cpu(job) => {
@@ -296,10 +302,12 @@ fn time_model(
         }
     };
     let wall = started.elapsed();
+    let cpu_s = census::cpu_used_s() - cpu_before;
     let mut processes = vec![census::this_process()];
     processes.extend(children);
     Ok(Timed {
         wall,
+        cpu_s,
         setup,
         outputs,
         census: RunCensus {

@@ -25,6 +25,7 @@ pub fn run() -> anyhow::Result<()> {
     let sample = RunSample {
         wall_s: timed.wall.as_secs_f64(),
         setup_s: timed.setup.as_secs_f64(),
+        cpu_s: Some(timed.cpu_s),
         outputs: timed.outputs,
         census: timed.census,
         python: None,

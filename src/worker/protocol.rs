@@ -98,6 +98,11 @@ pub struct RunSample {
     /// The model's set-up alone: spawning threads, building the runtime, starting the
     /// pool (included in `wall_s`).
     pub setup_s: f64,
+    /// CPU seconds over the same span as `wall_s`, of the run process and every
+    /// process it started; `None` from a run that does not measure it, whose CPU is
+    /// then the whole process's, from `wait4`.
+    #[serde(default)]
+    pub cpu_s: Option<f64>,
     pub outputs: Outputs,
     /// The run process and each of its worker processes, as each read itself.
     pub census: RunCensus,
@@ -263,6 +268,7 @@ mod tests {
         let sample = RunSample {
             wall_s: 1.25,
             setup_s: 0.002,
+            cpu_s: Some(2.5),
             outputs: Outputs::Cpu(vec![1, u128::MAX]),
             census: RunCensus {
                 processes: vec![ProcessCensus {
