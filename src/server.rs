@@ -2,10 +2,11 @@
 //!
 //! This module owns a small HTTP/1.1 server with keep-alive that answers any
 //! request (any method, any path) with `200 OK` after a set latency and a
-//! deterministic body of a set size. It lets the I/O concurrency models be
+//! deterministic body of a set size that begins with its path, so every path's body
+//! is its own ([`Bodies::for_path`]). It lets the I/O concurrency models be
 //! benchmarked offline and repeatably, against a target whose cost per request
-//! is known and small: the body is built once and shared, and a latency of zero
-//! adds no timer at all.
+//! is known and small: the bulk of every body is built once and shared, and a
+//! latency of zero adds no timer at all.
 //!
 //! [`serve`] runs the server on a listener until a shutdown future completes;
 //! [`run`] is the blocking `concbench serve` command around it: it prints the URL
@@ -32,9 +33,10 @@
 //!
 //! The hot path stays cheap, as the I/O job measures this server's latency: a read
 //! or write costs one relaxed load of the flag (and a store only on the first
-//! progress after a look), a request two relaxed counter updates and an `Arc`
-//! clone; there is no per-request timer, and the watchdog's one sleep per connection
-//! is re-armed four times per timeout, not per read.
+//! progress after a look), a request two relaxed counter updates, an `Arc` clone
+//! and a copy of its path for the body's header; there is no per-request timer, and
+//! the watchdog's one sleep per connection is re-armed four times per timeout, not
+//! per read.
 //!
 //! hyper's own `http1::Builder::header_read_timeout` (hyper 1.12, with a
 //! `hyper_util::rt::TokioTimer`) would cover a connection that never sends, a half
@@ -47,13 +49,14 @@
 //!
 //! Each connection's memory is bounded: hyper's read buffer starts at 8 KiB and
 //! never grows past [`MAX_BUF_BYTES`] (a longer request head is answered `431` and
-//! the connection closed; bytes that are not HTTP, `400`); bodies are slices of one
-//! shared buffer, queued for a vectored write, not copied; and hyper starts on the
-//! next pipelined request only once at most [`MAX_BUF_BYTES`] (or one body) waits
-//! unsent, so the requests of a client that never reads stay in the kernel's socket
-//! buffers until the watchdog resets it. The number of connections is bounded by the
-//! open-file limit (`ulimit -n`): at that limit `accept` fails and is retried after
-//! [`ACCEPT_BACKOFF`], while the watchdog frees the idle ones.
+//! the connection closed; bytes that are not HTTP, `400`); a body is its path's
+//! header and a slice of one shared buffer, both queued for a vectored write, the
+//! slice not copied; and hyper starts on the next pipelined request only once at
+//! most [`MAX_BUF_BYTES`] (or one body) waits unsent, so the requests of a client
+//! that never reads stay in the kernel's socket buffers until the watchdog resets
+//! it. The number of connections is bounded by the open-file limit (`ulimit -n`):
+//! at that limit `accept` fails and is retried after [`ACCEPT_BACKOFF`], while the
+//! watchdog frees the idle ones.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -67,7 +70,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -117,7 +119,7 @@ const IDLE_CHECKS: u32 = 4;
 /// headers and bounds what a client sending one endless header costs.
 const MAX_BUF_BYTES: usize = 64 * 1024;
 
-/// The repeating pattern every response body is cut from.
+/// The repeating pattern that fills every response body after its path's header.
 const BODY_PATTERN: &[u8; 37] = b"0123456789abcdefghijklmnopqrstuvwxyz\n";
 
 /// Settings of the target server.
@@ -317,8 +319,8 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// Every body of one size, for any path: the pattern repeated over `len + 37` bytes,
-/// built once; [`Bodies::for_path`] cuts a path's body out of it without copying.
+/// Every body of one size, for any path, built once: the pattern repeated over `len`
+/// bytes. [`Bodies::for_path`] puts the path's header in front of a slice of it.
 #[derive(Debug, Clone)]
 pub struct Bodies {
     pattern: Bytes,
@@ -331,7 +333,7 @@ impl Bodies {
             .iter()
             .copied()
             .cycle()
-            .take(len.saturating_add(BODY_PATTERN.len()))
+            .take(len)
             .collect::<Vec<u8>>();
         Bodies {
             pattern: pattern.into(),
@@ -339,27 +341,87 @@ impl Bodies {
         }
     }
 
-    /// The body for `path`: `len` bytes of the pattern starting at [`path_offset`].
-    pub fn for_path(&self, path: &str) -> Bytes {
-        let start = path_offset(path);
-        self.pattern.slice(start..start + self.len)
+    /// The body for `path`: `path`, a newline, then the pattern repeated from its
+    /// start, cut to `len` bytes. The header (the path and its newline) is copied,
+    /// once per request; the rest is a slice of the shared pattern, not copied.
+    ///
+    /// The header makes the body name its path: two paths get different bodies
+    /// whenever the body is longer than the shorter of the two paths (an HTTP path
+    /// holds no newline, so where one path's header ends in `\n` the other's holds a
+    /// byte of its path, or the two differ before that). A client that hands back
+    /// another request's bytes is then caught by its digest. A body too short for
+    /// that is the first `len` bytes of each path, shared by two paths whose first
+    /// `len` bytes agree (at 2 bytes `/1` and `/10` both get `/1`); at 0 bytes every
+    /// body is empty and only its length is checked. The paths of a run, `/0` to
+    /// `/159`, get 160 different bodies from 4 bytes up.
+    pub fn for_path(&self, path: &str) -> PathBody {
+        let header = self.len.min(path.len() + 1);
+        let mut head = Vec::with_capacity(header);
+        head.extend(path.bytes().chain([b'\n']).take(header));
+        PathBody {
+            head: head.into(),
+            tail: self.pattern.slice(..self.len - header),
+        }
     }
 }
 
-/// Where in the pattern a path's body starts: FNV-1a of the path, modulo the
-/// pattern's length. Different paths get different bodies of the same size, so a
-/// client that hands back another request's bytes is caught by its digest.
-pub fn path_offset(path: &str) -> usize {
-    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    (hash % BODY_PATTERN.len() as u64) as usize
+/// One path's body as the server sends it, in two frames: the path's header and a
+/// slice of the shared pattern. Its exact size gives the response its
+/// `Content-Length`, and hyper queues both frames for one vectored write.
+#[derive(Debug, Clone)]
+pub struct PathBody {
+    head: Bytes,
+    tail: Bytes,
 }
 
-/// The deterministic body the server sends for `path`: byte `i` is
-/// `b"0123456789abcdefghijklmnopqrstuvwxyz\n"[(path_offset(path) + i) % 37]`.
+impl PathBody {
+    /// The body's bytes in one buffer (a copy); for clients and tests.
+    pub fn to_bytes(&self) -> Bytes {
+        [&self.head[..], &self.tail[..]].concat().into()
+    }
+
+    /// The CRC-32 of the body, as a client that read it whole computes it.
+    pub fn crc32(&self) -> u32 {
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&self.head);
+        hasher.update(&self.tail);
+        hasher.finalize()
+    }
+}
+
+impl hyper::body::Body for PathBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        let this = self.get_mut();
+        let next = if !this.head.is_empty() {
+            std::mem::take(&mut this.head)
+        } else if !this.tail.is_empty() {
+            std::mem::take(&mut this.tail)
+        } else {
+            return Poll::Ready(None);
+        };
+        Poll::Ready(Some(Ok(hyper::body::Frame::data(next))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.head.is_empty() && self.tail.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact((self.head.len() + self.tail.len()) as u64)
+    }
+}
+
+/// The deterministic body the server sends for `path`, in one buffer: `path`, `\n`,
+/// then `b"0123456789abcdefghijklmnopqrstuvwxyz\n"` repeated, cut to `len` bytes.
+/// See [`Bodies::for_path`] for when two paths' bodies differ.
 pub fn body(path: &str, len: usize) -> Bytes {
-    Bodies::new(len).for_path(path)
+    Bodies::new(len).for_path(path).to_bytes()
 }
 
 /// Pending connections the kernel queues for `accept`. `TcpListener::bind` uses 128,
@@ -560,7 +622,7 @@ async fn serve_with_grace(
                             if !latency.is_zero() {
                                 precise_sleep(latency).await;
                             }
-                            let response = Response::new(Full::new(body));
+                            let response = Response::new(body);
                             if let Some(entry) = entry {
                                 entry.write(&response);
                             }
@@ -1184,23 +1246,51 @@ mod tests {
     }
 
     #[test]
-    fn body_follows_the_fixed_pattern_from_the_path_offset() {
-        assert!(body("/", 0).is_empty());
+    fn a_body_is_its_path_a_newline_and_the_pattern() {
         let b = body("/7", 100);
         assert_eq!(b.len(), 100);
-        let start = path_offset("/7");
-        for (i, byte) in b.iter().enumerate() {
-            assert_eq!(*byte, BODY_PATTERN[(start + i) % 37], "byte {i}");
+        assert_eq!(&b[..3], b"/7\n");
+        for (i, byte) in b[3..].iter().enumerate() {
+            assert_eq!(*byte, BODY_PATTERN[i % 37], "byte {}", i + 3);
         }
         assert_eq!(body("/7", 100), b, "same path and length, same bytes");
+        let served = Bodies::new(100).for_path("/7");
+        assert_eq!(served.to_bytes(), b);
+        assert_eq!(served.crc32(), crc32fast::hash(&b));
     }
 
+    /// The paths of a default run, `/0` to `/159`, at the default size and at sizes
+    /// down to the least at which they all differ.
     #[test]
-    fn different_paths_get_different_bodies() {
-        let distinct: std::collections::BTreeSet<usize> =
-            (0..160).map(|i| path_offset(&format!("/{i}"))).collect();
-        assert!(distinct.len() > 20, "{} offsets", distinct.len());
-        assert_ne!(body("/0", 64), body("/1", 64));
+    fn every_path_of_a_run_gets_its_own_body() {
+        for len in [10 << 10, 1000, 64, 37, 4] {
+            let bodies: std::collections::BTreeSet<Bytes> =
+                (0..160).map(|i| body(&format!("/{i}"), len)).collect();
+            assert_eq!(bodies.len(), 160, "{len}-byte bodies");
+        }
+        assert_ne!(body("/", 2), body("/x", 2), "longer than the shorter path");
+        assert_ne!(body("/1", 3), body("/10", 3));
+    }
+
+    /// A body shorter than its header is the header's first bytes: distinct only
+    /// as far as those are; at 0 bytes every body is empty.
+    #[test]
+    fn tiny_bodies_are_the_first_bytes_of_the_path() {
+        assert!(body("/", 0).is_empty());
+        assert_eq!(body("/1", 0), body("/2", 0));
+        assert_eq!(&body("/123", 1)[..], b"/");
+        assert_eq!(&body("/123", 3)[..], b"/12");
+        assert_eq!(&body("/123", 5)[..], b"/123\n");
+        assert_eq!(&body("/1", 5)[..], b"/1\n01");
+        assert_eq!(body("/1", 2), body("/10", 2));
+        for len in 0..8 {
+            let served = Bodies::new(len).for_path("/123");
+            assert_eq!(served.to_bytes().len(), len);
+            assert_eq!(
+                hyper::body::Body::size_hint(&served).exact(),
+                Some(len as u64)
+            );
+        }
     }
 
     #[tokio::test]
@@ -1213,6 +1303,24 @@ mod tests {
         assert_eq!(reply.body, body("/", 10_240));
         drop(client);
         server.stop().await.unwrap();
+    }
+
+    /// A body is sent as the path's header and the shared pattern: each part, both,
+    /// or neither, always under its exact Content-Length.
+    #[tokio::test]
+    async fn each_path_is_served_its_own_body_at_any_size() {
+        for len in [0, 1, 3, 4, 100] {
+            let server = start(settings(0, len), SHUTDOWN_GRACE).await;
+            let mut client = Client::connect(server.addr).await;
+            for path in ["/10", "/11"] {
+                let reply = client.get(path).await;
+                assert_eq!(reply.status, 200);
+                assert_eq!(reply.content_length, len, "{path}");
+                assert_eq!(reply.body, body(path, len), "{path}");
+            }
+            drop(client);
+            server.stop().await.unwrap();
+        }
     }
 
     #[tokio::test]

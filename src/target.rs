@@ -61,11 +61,12 @@ impl TargetServer {
         (0..count).map(|i| format!("{base}{}", path(i))).collect()
     }
 
-    /// The CRC-32 of the body the server sends for each of [`TargetServer::urls`].
+    /// The CRC-32 of the body the server sends for each of [`TargetServer::urls`]:
+    /// each path's own body (see [`crate::server::Bodies::for_path`]).
     pub fn expected_digests(&self, count: u32, body_bytes: usize) -> Vec<u32> {
         let bodies = crate::server::Bodies::new(body_bytes);
         (0..count)
-            .map(|i| crc32fast::hash(&bodies.for_path(&path(i))))
+            .map(|i| bodies.for_path(&path(i)).crc32())
             .collect()
     }
 }

@@ -57,6 +57,35 @@ fn every_model_downloads_the_verified_byte_total() {
     assert_eq!(report["config"]["io"]["target"], "builtin");
 }
 
+/// A sequential client has one request in flight at a time: each request's span in
+/// the report's figures, `started_s` to `started_s + latency_s`, ends before the next
+/// one starts. With no latency the next request starts microseconds after the last
+/// one ends, so a span reaching past its request's real end shows up as two.
+#[test]
+fn sequential_has_one_request_in_flight() {
+    let report = json_report(&[
+        "io",
+        "--strategy",
+        "sequential",
+        "--latency",
+        "0",
+        "--requests",
+        "400",
+        "--runs",
+        "3",
+        "--warmup",
+        "0",
+        "--no-save",
+        "--format",
+        "json",
+    ]);
+    assert!(!rows(&report).is_empty());
+    for row in rows(&report) {
+        assert_eq!(row["strategy"], "sequential", "{row}");
+        assert_eq!(row["io"]["max_in_flight"], 1, "{row}");
+    }
+}
+
 /// A server that answers every request with 500, until the test ends.
 fn always_500() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

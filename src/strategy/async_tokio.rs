@@ -11,9 +11,12 @@
 //! worker. (`spawn_blocking` or rayon is the right tool there.) The table shows the
 //! former's cost is small here; the latter's is not measurable by a batch job.
 //!
-//! Set-up is building the runtime and the client, up to the moment every worker
-//! thread has started (`on_thread_start`). Teardown is dropping the runtime and
-//! waiting until every runtime thread has stopped (`on_thread_stop`).
+//! Set-up is [`Runtime::start`] (probing that the worker threads can be had, see
+//! below; building the runtime; waiting until every worker thread has started,
+//! `on_thread_start`) and, for I/O, building the client. Like every model's set-up
+//! it lies inside the wall time, and all of it is counted in `setup`, the probe
+//! included. Teardown is dropping the runtime and waiting until every runtime thread
+//! has stopped (`on_thread_stop`).
 //!
 //! **Census:** 1 process, N + 1 threads — the runtime's N workers and the main thread,
 //! which drives `block_on` and waits for the tasks. tokio's blocking pool stays empty:
@@ -24,10 +27,13 @@
 //! **When the OS refuses a thread** (a thread or memory limit), tokio 1.x does not
 //! return an error: the builder panics and its unwinding then waits for ever on the
 //! workers it did start, or, for a temporary error, the missing worker is silently
-//! never started. So before the runtime is built (and before the clock starts),
-//! [`probe_threads`] starts and joins `workers` threads of tokio's stack size; a
-//! refusal there is a one-line error naming the thread and the OS reason. Waiting for
-//! the workers to start is bounded too ([`START_LIMIT`]).
+//! never started. So the first step of [`Runtime::start`], before the runtime is
+//! built, is [`probe_threads`]: it starts and joins `workers` threads of tokio's
+//! stack size, and a refusal there is a one-line error naming the thread and the OS
+//! reason. The probe is a cost no other model pays (starting and joining N threads
+//! once more per run); it is part of async's set-up, so it shows in `setup` rather
+//! than only in the wall time. Waiting for the workers to start is bounded too
+//! ([`START_LIMIT`]).
 
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -80,8 +86,11 @@ fn probe_threads(workers: usize) -> anyhow::Result<()> {
 }
 
 impl Runtime {
-    /// Builds the runtime and returns once every worker thread is running.
+    /// Probes that `workers` threads can be had ([`probe_threads`]), builds the
+    /// runtime, and returns once every worker thread is running: the whole of the
+    /// runtime's set-up, so a caller's set-up clock around it counts the probe too.
     fn start(workers: usize) -> anyhow::Result<Runtime> {
+        probe_threads(workers)?;
         let started = Arc::new(Arrivals::default());
         let stopped = Arc::new(Arrivals::default());
         let (on_start, on_stop) = (started.clone(), stopped.clone());
@@ -115,7 +124,6 @@ impl Runtime {
 
 impl Model for AsyncTokio {
     fn run_cpu(&self, job: &CpuJob, workers: usize) -> anyhow::Result<ModelRun<u128>> {
-        probe_threads(workers)?;
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
         let setup = started.elapsed();
@@ -143,7 +151,6 @@ impl Model for AsyncTokio {
     }
 
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
-        probe_threads(workers)?;
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
         let client = io::async_client(&job.client)?;

@@ -25,7 +25,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -135,7 +135,8 @@ impl FailureKind {
 pub struct Fetch {
     /// Body bytes read (0 for a failure).
     pub bytes: u64,
-    /// From sending the request to the last body byte, or to the failure.
+    /// From sending the request to the last body byte, or to the failure, on the
+    /// clock `started_s` is read from: `started_s + latency_s` is when it ended.
     pub latency_s: f64,
     /// When the request was sent, on the machine's monotonic clock
     /// ([`monotonic_s`]): with `latency_s` it tells how many requests were in flight
@@ -147,41 +148,61 @@ pub struct Fetch {
     pub failure: Option<FailureKind>,
 }
 
-/// The clock of one request, started before it is sent.
+/// The clock of one request: the system-wide monotonic clock ([`monotonic_s`]), read
+/// once just before the request is sent and once when it ends, and nothing else.
+///
+/// One clock for both ends, because the figures rebuild each request's span as
+/// `started_s` to `started_s + latency_s` to count the requests in flight at once: a
+/// start read from one clock and a latency from another put the span's end past the
+/// request's real end by the time between the two start readings, and a sequential
+/// client, whose next request starts microseconds after the last one ended, would
+/// show two in flight whenever its thread is preempted between them.
 struct Clock {
-    started: Instant,
+    /// The start reading, in seconds.
     started_s: f64,
 }
 
 impl Clock {
     fn start() -> Clock {
         Clock {
-            started: Instant::now(),
             started_s: monotonic_s(),
         }
     }
 
     fn ok(self, bytes: u64, digest: u32) -> Fetch {
-        let latency_s = self.started.elapsed().as_secs_f64();
+        let ended_s = monotonic_s();
         crate::worker::progress::request_done();
-        Fetch {
-            bytes,
-            latency_s,
-            started_s: self.started_s,
-            digest: Some(digest),
-            failure: None,
-        }
+        self.ended_at(ended_s, bytes, Some(digest), None)
     }
 
     fn failed(self, kind: FailureKind) -> Fetch {
-        let latency_s = self.started.elapsed().as_secs_f64();
+        let ended_s = monotonic_s();
         crate::worker::progress::request_done();
+        self.ended_at(ended_s, 0, None, Some(kind))
+    }
+
+    /// The request's outcome, given the end reading `ended_s` of the same clock.
+    ///
+    /// `latency_s` is `ended_s - started_s`, a difference that is exact in floating
+    /// point (Sterbenz's lemma) whenever the request took no longer than the machine
+    /// had been up when it started, as the clock counts from boot. Then
+    /// `started_s + latency_s` gives back `ended_s` exactly, and as readings never
+    /// decrease, a request that starts after another ended never seems to overlap it.
+    /// (A latency converted on its own, from nanoseconds, would be rounded apart from
+    /// `started_s`, and their sum can land past the next request's start.)
+    fn ended_at(
+        self,
+        ended_s: f64,
+        bytes: u64,
+        digest: Option<u32>,
+        failure: Option<FailureKind>,
+    ) -> Fetch {
         Fetch {
-            bytes: 0,
-            latency_s,
+            bytes,
+            latency_s: ended_s - self.started_s,
             started_s: self.started_s,
-            digest: None,
-            failure: Some(kind),
+            digest,
+            failure,
         }
     }
 }
@@ -408,6 +429,64 @@ mod tests {
             parse_sites("http://a.example/\r\n\thttps://b.example/ \r\n").unwrap(),
             vec!["http://a.example/", "https://b.example/"]
         );
+    }
+
+    /// A reading of the monotonic clock `ns` nanoseconds after boot, as
+    /// [`monotonic_s`] makes it from `clock_gettime`'s seconds and nanoseconds.
+    fn reading(ns: u64) -> f64 {
+        (ns / 1_000_000_000) as f64 + (ns % 1_000_000_000) as f64 * 1e-9
+    }
+
+    /// The spans the figures rebuild from a sequential client's fetches (each request
+    /// sent at or after the reading that ended the one before) never overlap, and each
+    /// is exactly its request's two readings: on a machine up ten seconds, a day or a
+    /// year, with requests and gaps from 0 ns to a second.
+    #[test]
+    fn spans_of_requests_one_after_another_never_overlap() {
+        let steps_ns = [
+            0,
+            1,
+            3,
+            30,
+            250,
+            1_000,
+            47_123,
+            999_999,
+            12_345_678,
+            1 << 30,
+        ];
+        for boot_ns in [
+            10_000_000_000u64,
+            86_400_000_000_001,
+            31_557_600_123_456_789,
+        ] {
+            let mut now = boot_ns;
+            let mut fetches = Vec::new();
+            let mut readings = Vec::new();
+            for i in 0..500 {
+                let started = now;
+                now += steps_ns[i % steps_ns.len()];
+                let fetch = Clock {
+                    started_s: reading(started),
+                }
+                .ended_at(reading(now), 10, Some(7), None);
+                fetches.push(fetch);
+                readings.push((reading(started), reading(now)));
+                // The gap before the next request: none at all, now and then.
+                now += steps_ns[(i * 7 + 3) % steps_ns.len()] / 2;
+            }
+            // As crate::analysis::io builds them for `max_in_flight`.
+            let spans: Vec<(f64, f64)> = fetches
+                .iter()
+                .map(|f| (f.started_s, f.started_s + f.latency_s))
+                .collect();
+            assert_eq!(spans, readings, "booted {boot_ns} ns ago");
+            assert_eq!(
+                crate::stats::max_overlap(&spans),
+                1,
+                "booted {boot_ns} ns ago"
+            );
+        }
     }
 
     #[test]
