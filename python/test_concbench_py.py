@@ -189,9 +189,11 @@ class Case(unittest.TestCase):
         return sample
 
     def check_shape(self, sample, spec):
-        self.assertEqual(list(sample), ["wall_s", "setup_s", "outputs", "census", "python"])
+        self.assertEqual(list(sample), ["wall_s", "setup_s", "cpu_s", "outputs", "census", "python"])
         self.assertGreaterEqual(sample["setup_s"], 0)
         self.assertGreaterEqual(sample["wall_s"], sample["setup_s"])
+        # CPU over the timed region only: not the interpreter's start-up and imports.
+        self.assertGreaterEqual(sample["cpu_s"], 0)
         workload = spec["job"]["workload"]
         self.assertEqual(list(sample["outputs"]), [workload])
         processes = sample["census"]["processes"]

@@ -440,14 +440,16 @@ fn run_sample() -> impl Strategy<Value = RunSample> {
         census,
         python,
     )
-        .prop_map(|(wall_s, setup_s, cpu_s, outputs, census, python)| RunSample {
-            wall_s,
-            setup_s,
-            cpu_s,
-            outputs,
-            census,
-            python,
-        })
+        .prop_map(
+            |(wall_s, setup_s, cpu_s, outputs, census, python)| RunSample {
+                wall_s,
+                setup_s,
+                cpu_s,
+                outputs,
+                census,
+                python,
+            },
+        )
 }
 
 /// `messages` written one after another, read back one by one: the same messages,
