@@ -200,9 +200,12 @@ class Case(unittest.TestCase):
         strategy = spec["strategy"]
         self.assertEqual(len(processes), WORKERS + 1 if strategy == "py-processes" else 1)
         for process in processes:
-            self.assertEqual(sorted(process), ["peak_rss_bytes", "threads"])
+            self.assertEqual(sorted(process), ["peak_rss_bytes", "pss_bytes", "threads"])
             self.assertGreaterEqual(process["threads"], 1)
             self.assertGreater(process["peak_rss_bytes"], 0)
+            # A page shared with other processes counts only in part.
+            self.assertGreater(process["pss_bytes"], 0)
+            self.assertLessEqual(process["pss_bytes"], process["peak_rss_bytes"])
         if strategy == "py-threads":
             self.assertGreaterEqual(processes[0]["threads"], WORKERS + 1)
         python = sample["python"]

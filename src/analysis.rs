@@ -71,6 +71,11 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         cpu_s: summary(m.iter().map(|x| x.cpu_s)),
         process_cpu_s: Some(summary(m.iter().map(|x| x.process_cpu_s))),
         memory_bytes: m.iter().map(|x| x.census.memory_bytes()).max().unwrap_or(0),
+        memory_pss_bytes: m
+            .iter()
+            .map(|x| x.census.memory_pss_bytes())
+            .collect::<Option<Vec<u64>>>()
+            .and_then(|pss| pss.into_iter().max()),
         largest_process_bytes: m
             .iter()
             .map(|x| x.census.largest_process_bytes())

@@ -20,9 +20,17 @@
 //! - **kernel CPU**: the CPU time this process's threads spent inside the CPU job's
 //!   kernel ([`crate::workload::cpu::Kernel::run`] adds it), so a run can check that
 //!   the same work cost the same in every model.
-//! - **memory**: `VmHWM` from `/proc/self/status`, the peak resident set of this
-//!   process's own address space. Unlike `ru_maxrss` it starts afresh at `exec`, so a
-//!   large parent does not inflate it.
+//! - **memory**, two ways. *Proportional* (PSS, the `Pss:` line of
+//!   `/proc/self/smaps_rollup`), read at the same instants as the threads and at the
+//!   end, the largest kept: a page shared by k processes counts 1/k in each, so summed
+//!   over a run's processes a shared page counts once. This is the figure a run's
+//!   memory is: pool workers forked from one parent, or running one binary, share
+//!   most of their pages, and their own peaks would count those pages in every
+//!   worker. *Own peak* (`VmHWM` from `/proc/self/status`), the peak resident set of
+//!   this process's own address space, shared pages included; unlike `ru_maxrss` it
+//!   starts afresh at `exec`. Reading PSS walks the process's page tables (about a
+//!   tenth of a millisecond for a small process), paid at the same instants by every
+//!   model.
 //!
 //! The measured run process and every pool worker report a [`ProcessCensus`] before
 //! they exit; a run's memory is the sum over its processes ([`RunCensus`]).
@@ -37,6 +45,8 @@ static PEAK_THREADS: AtomicUsize = AtomicUsize::new(0);
 static THREADS_STARTED: AtomicUsize = AtomicUsize::new(0);
 /// CPU nanoseconds spent in the CPU kernel, over every thread of this process.
 static KERNEL_CPU_NS: AtomicU64 = AtomicU64::new(0);
+/// The largest proportional set size [`mark`] has read, in bytes.
+static PEAK_PSS: AtomicU64 = AtomicU64::new(0);
 
 /// What one process of a run used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +61,13 @@ pub struct ProcessCensus {
     /// CPU time its threads spent in the CPU kernel, in nanoseconds (0 for io).
     #[serde(default)]
     pub kernel_cpu_ns: u64,
-    /// The process's own peak resident memory (`VmHWM`), in bytes.
+    /// The process's own peak resident memory (`VmHWM`), in bytes: shared pages
+    /// count in full.
     pub peak_rss_bytes: u64,
+    /// The largest proportional set size read at the census instants, in bytes: a
+    /// page shared by k processes counts 1/k. `None` where it cannot be read.
+    #[serde(default)]
+    pub pss_bytes: Option<u64>,
 }
 
 /// Every process of one run: the run process first, then its worker processes.
@@ -76,6 +91,18 @@ impl RunCensus {
         peaks.sort_unstable_by(|a, b| b.cmp(a));
         let counted = self.workers_at_once.unwrap_or(peaks.len());
         run.peak_rss_bytes + peaks.iter().take(counted).sum::<u64>()
+    }
+
+    /// The run's memory with each shared page counted once: the sum of every
+    /// process's proportional set size — of the run process and of as many of its
+    /// workers as were alive at once, the largest ones; `None` when a process could
+    /// not read it.
+    pub fn memory_pss_bytes(&self) -> Option<u64> {
+        let (run, workers) = self.processes.split_first()?;
+        let mut pss: Vec<u64> = workers.iter().map(|p| p.pss_bytes).collect::<Option<_>>()?;
+        pss.sort_unstable_by(|a, b| b.cmp(a));
+        let counted = self.workers_at_once.unwrap_or(pss.len());
+        Some(run.pss_bytes? + pss.iter().take(counted).sum::<u64>())
     }
 
     /// The peak of the largest single process.
@@ -103,10 +130,14 @@ impl RunCensus {
     }
 }
 
-/// Counts this process's threads now and keeps the count if it is the largest yet.
+/// Counts this process's threads and reads its proportional set size now, and keeps
+/// each if it is the largest yet.
 pub fn mark() {
     if let Some(now) = threads_now() {
         PEAK_THREADS.fetch_max(now, Ordering::Relaxed);
+    }
+    if let Some(pss) = pss_bytes() {
+        PEAK_PSS.fetch_max(pss, Ordering::Relaxed);
     }
 }
 
@@ -119,6 +150,7 @@ pub fn this_process() -> ProcessCensus {
         threads_started: threads_started(),
         kernel_cpu_ns: kernel_cpu_ns(),
         peak_rss_bytes: peak_rss_bytes().unwrap_or(0),
+        pss_bytes: Some(PEAK_PSS.load(Ordering::Relaxed)).filter(|&pss| pss > 0),
     }
 }
 
@@ -229,6 +261,13 @@ pub fn peak_rss_bytes() -> Option<u64> {
     parse_kib_field(&status, "VmHWM:")
 }
 
+/// The proportional set size of this process now (`Pss:` of
+/// `/proc/self/smaps_rollup`), in bytes.
+pub fn pss_bytes() -> Option<u64> {
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").ok()?;
+    parse_kib_field(&rollup, "Pss:")
+}
+
 /// A `Name:   1234 kB` line of `/proc/PID/status`, in bytes.
 fn parse_kib_field(status: &str, field: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
@@ -286,6 +325,8 @@ mod tests {
         let census = this_process();
         assert!(census.threads >= 1);
         assert!(census.peak_rss_bytes > 0);
+        let pss = census.pss_bytes.expect("smaps_rollup is readable");
+        assert!(pss > 0 && pss <= census.peak_rss_bytes, "{pss}");
     }
 
     #[test]
@@ -297,17 +338,20 @@ mod tests {
                     threads_started: Some(0),
                     kernel_cpu_ns: 2_000,
                     peak_rss_bytes: 4 << 20,
+                    pss_bytes: Some(4 << 19),
                 },
                 ProcessCensus {
                     threads: 1,
                     threads_started: Some(0),
                     kernel_cpu_ns: 3_000,
                     peak_rss_bytes: 3 << 20,
+                    pss_bytes: Some(3 << 19),
                 },
             ],
             workers_at_once: None,
         };
         assert_eq!(run.memory_bytes(), 7 << 20);
+        assert_eq!(run.memory_pss_bytes(), Some(7 << 19));
         assert_eq!(run.largest_process_bytes(), 4 << 20);
         assert_eq!(run.threads(), vec![1, 1]);
         assert!((run.kernel_cpu_s() - 5e-6).abs() < 1e-15);
@@ -331,11 +375,13 @@ mod tests {
             threads_started: Some(0),
             kernel_cpu_ns: 0,
             peak_rss_bytes: mib << 20,
+            pss_bytes: Some(mib << 19),
         };
         let run = RunCensus {
             processes: vec![process(4), process(2), process(3), process(5), process(1)],
             workers_at_once: Some(2),
         };
         assert_eq!(run.memory_bytes(), (4 + 5 + 3) << 20);
+        assert_eq!(run.memory_pss_bytes(), Some((4 + 5 + 3) << 19));
     }
 }

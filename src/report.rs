@@ -100,9 +100,16 @@ pub struct ResultRow {
     /// older than the field.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub process_cpu_s: Option<Summary>,
-    /// The model's whole memory: the sum over the run's processes of each one's own
-    /// peak resident memory (`VmHWM`), the largest over all runs.
+    /// The sum over the run's processes of each one's own peak resident memory
+    /// (`VmHWM`), the largest over all runs. A page shared by several processes (the
+    /// binary's code, a forked parent's pages) counts in every one of them.
     pub memory_bytes: u64,
+    /// The model's memory with each shared page counted once: the sum over the run's
+    /// processes of each one's proportional set size (PSS) at its census instants,
+    /// the largest over all runs; `null` where it could not be read. This is the
+    /// table's memory column (see [`ResultRow::memory`]).
+    #[serde(default)]
+    pub memory_pss_bytes: Option<u64>,
     /// The peak of the largest single process of a run, the largest over all runs.
     pub largest_process_bytes: u64,
     /// What the model really ran: processes and threads (see [`Census`]).
@@ -146,6 +153,14 @@ pub struct ResultRow {
     /// A `py-*` row: its interpreter and HTTP client, and its start-up (median).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub python: Option<crate::python::PythonInfo>,
+}
+
+impl ResultRow {
+    /// The model's memory as the table shows it: PSS summed over its processes, or
+    /// the sum of their own peaks when PSS could not be read.
+    pub fn memory(&self) -> u64 {
+        self.memory_pss_bytes.unwrap_or(self.memory_bytes)
+    }
 }
 
 /// How many processes and threads a model ran: the most over its measured runs.

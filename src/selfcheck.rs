@@ -18,7 +18,8 @@
 //! 1, and its distribution-free interval ([`significance::shift_ratio`], the rank
 //! test's own) excludes 1. With too few runs for an interval, the ratio alone
 //! decides. Two workers on two cores share caches and a power budget, so a few
-//! percent is expected and is not flagged.
+//! percent is expected and is not flagged. Items under [`MIN_ITEM_S`] of kernel CPU
+//! are not checked (their figures are still reported).
 
 use crate::analysis::CONFIDENCE;
 use crate::report::{KernelFigures, ResultRow};
@@ -30,6 +31,10 @@ use crate::strategy::Strategy;
 /// How far from sequential's a model's kernel CPU per item may be before it is
 /// flagged (when its interval also excludes 1).
 pub const TOLERANCE: f64 = 0.10;
+
+/// Items cheaper than this are not checked: two clock reads per item, and a worker
+/// process's first items on cold caches, weigh as much as the work itself.
+pub const MIN_ITEM_S: f64 = 50e-6;
 
 /// Kernel CPU seconds per item, one value per measured run; empty when the model's
 /// processes do not count it (the `py-*` models).
@@ -76,7 +81,8 @@ pub fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Option<String> {
                     figures.vs_sequential_ci = Some([shift.low, shift.high]);
                 }
             }
-            if row.strategy != Strategy::Sequential && beyond_noise(&figures) {
+            let checkable = figures.cpu_per_item_s.min(stats::median(base)) >= MIN_ITEM_S;
+            if row.strategy != Strategy::Sequential && checkable && beyond_noise(&figures) {
                 off.push(format!(
                     "{} ×{} {:.2}×",
                     row.strategy,
@@ -240,6 +246,26 @@ mod tests {
             vs_sequential: None,
             vs_sequential_ci: None,
         }));
+    }
+
+    /// A job of items too small to time (microseconds each) gets figures but no
+    /// warning: clock reads and cold caches are of the order of the work.
+    #[test]
+    fn items_too_small_to_time_are_reported_but_not_judged() {
+        let a = analysis::cpu(
+            &job(),
+            &[
+                model(Strategy::Sequential, 1, &[(0.001, 4e-6)]),
+                model(Strategy::Processes, 8, &[(0.01, 5e-6)]),
+            ],
+        );
+        let processes = row(&a, Strategy::Processes).kernel.as_ref().unwrap();
+        assert!((processes.vs_sequential.unwrap() - 1.25).abs() < 1e-9);
+        assert!(
+            !a.warnings.iter().any(|w| w.contains("CPU time per item")),
+            "{:?}",
+            a.warnings
+        );
     }
 
     /// Rows without kernel figures (Python, or io) are left alone.

@@ -132,6 +132,43 @@ fn every_model_runs_the_threads_and_processes_its_name_says_on_io() {
     assert_eq!(started_by_model(&report), expected_started());
 }
 
+/// The memory figures of the processes model at `workers`: the sum of each process's
+/// own peak, and the sum of their proportional set sizes.
+fn processes_memory_both(workers: usize) -> (u64, u64) {
+    let workers = workers.to_string();
+    let report = json_report(&[
+        "cpu",
+        "--strategy",
+        "processes",
+        "--numbers",
+        "1000,2000,3000,4000,5000,6000,7000,8000",
+        "--workers",
+        &workers,
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    let row = &report["results"][0];
+    (
+        row["memory_bytes"].as_u64().unwrap(),
+        row["memory_pss_bytes"].as_u64().unwrap(),
+    )
+}
+
+/// Worker processes of one binary share its pages: summed peaks count them in every
+/// worker, the proportional sum once. The lesson "processes cost memory" survives.
+#[test]
+fn worker_processes_count_their_shared_pages_once() {
+    let (_, one) = processes_memory_both(1);
+    let (peaks, pss) = processes_memory_both(8);
+    assert!(pss * 4 < peaks * 3, "8 workers: PSS {pss}, peaks {peaks}");
+    assert!(pss * 2 > one * 3, "8 workers: PSS {pss}, 1 worker: {one}");
+}
+
 fn processes_memory(workers: usize) -> u64 {
     let workers = workers.to_string();
     let report = json_report(&[

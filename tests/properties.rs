@@ -348,13 +348,15 @@ fn process_census() -> impl Strategy<Value = ProcessCensus> {
         any::<Option<usize>>(),
         any::<u64>(),
         any::<u64>(),
+        any::<Option<u64>>(),
     )
         .prop_map(
-            |(threads, threads_started, kernel_cpu_ns, peak_rss_bytes)| ProcessCensus {
+            |(threads, threads_started, kernel_cpu_ns, peak_rss_bytes, pss_bytes)| ProcessCensus {
                 threads,
                 threads_started,
                 kernel_cpu_ns,
                 peak_rss_bytes,
+                pss_bytes,
             },
         )
 }

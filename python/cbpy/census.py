@@ -10,7 +10,12 @@ The same two figures as the Rust side's census (src/census.rs), per process:
 - **peak_rss_bytes**: `VmHWM` from /proc/PID/status, the process's own peak resident
   set, in bytes, read as late as the process can be seen: for this process after
   teardown; for a pool worker by the parent, after the work and just before the pool
-  is closed (the figure is the worker's own; the parent only reads it).
+  is closed (the figure is the worker's own; the parent only reads it). A page shared
+  with other processes (a forked parent's) counts in full.
+- **pss_bytes**: the proportional set size (`Pss:` of /proc/PID/smaps_rollup), read
+  at the same instants as the threads and at the end, the largest kept: a page shared
+  by k processes counts 1/k, so summed over a run's processes a page forked from the
+  parent counts once. This is what a run's memory is.
 
 `startup_s()` is the interpreter's start-up as the kernel saw it: from the process's
 start time (/proc/self/stat field 22, in clock ticks since boot, so 10 ms
@@ -21,6 +26,7 @@ import os
 import time
 
 _peak_threads = 0
+_peak_pss = 0
 
 
 def threads_of(pid="self"):
@@ -56,17 +62,35 @@ def cpu_used_s():
     return total
 
 
+def pss_bytes(pid="self"):
+    """The proportional set size of process `pid` now, in bytes, or None."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024  # "Pss:   1234 kB"
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def mark():
-    """Counts this process's threads now and keeps the count if it is the largest."""
-    global _peak_threads
+    """Counts this process's threads and reads its PSS now, keeping each if it is
+    the largest."""
+    global _peak_threads, _peak_pss
     _peak_threads = max(_peak_threads, threads_of() or 0)
+    _peak_pss = max(_peak_pss, pss_bytes() or 0)
 
 
 def this_process():
     """This process's census: the peak thread count marked (at least the threads
     alive now) and its memory peak."""
     mark()
-    return {"threads": max(_peak_threads, 1), "peak_rss_bytes": peak_rss_bytes() or 0}
+    return {
+        "threads": max(_peak_threads, 1),
+        "peak_rss_bytes": peak_rss_bytes() or 0,
+        "pss_bytes": _peak_pss or None,
+    }
 
 
 class Workers:
@@ -74,16 +98,23 @@ class Workers:
 
     def __init__(self, pids):
         self._peaks = {pid: 0 for pid in pids}
+        self._pss = {pid: 0 for pid in pids}
 
     def mark(self):
         for pid in self._peaks:
             self._peaks[pid] = max(self._peaks[pid], threads_of(pid) or 0)
+            self._pss[pid] = max(self._pss[pid], pss_bytes(pid) or 0)
 
     def report(self):
         """One census per worker, in the order of the pids given; call it while the
         workers are still alive."""
+        self.mark()
         return [
-            {"threads": max(peak, 1), "peak_rss_bytes": peak_rss_bytes(pid) or 0}
+            {
+                "threads": max(peak, 1),
+                "peak_rss_bytes": peak_rss_bytes(pid) or 0,
+                "pss_bytes": self._pss[pid] or None,
+            }
             for pid, peak in self._peaks.items()
         ]
 

@@ -28,6 +28,7 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
         cpu_s: wall.clone(),
         process_cpu_s: None,
         memory_bytes: 1 << 20,
+        memory_pss_bytes: None,
         largest_process_bytes: 1 << 20,
         census: Default::default(),
         speedup: None,

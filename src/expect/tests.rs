@@ -20,6 +20,7 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
         cpu_s: wall.clone(),
         process_cpu_s: None,
         memory_bytes: 1 << 20,
+        memory_pss_bytes: None,
         largest_process_bytes: 1 << 20,
         census: Default::default(),
         speedup,

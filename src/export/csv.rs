@@ -13,7 +13,7 @@ use super::Exporter;
 use crate::report::{Report, ResultRow};
 
 /// The header line, in column order.
-const COLUMNS: [&str; 35] = [
+const COLUMNS: [&str; 36] = [
     "workload",
     "strategy",
     "workers",
@@ -30,6 +30,7 @@ const COLUMNS: [&str; 35] = [
     "setup_median_s",
     "cpu_median_s",
     "memory_bytes",
+    "memory_pss_bytes",
     "largest_process_bytes",
     "processes",
     "threads",
@@ -89,6 +90,8 @@ fn cells(row: &ResultRow) -> Vec<String> {
         number(row.setup_s.median),
         number(row.cpu_s.median),
         row.memory_bytes.to_string(),
+        row.memory_pss_bytes
+            .map_or_else(String::new, |pss| pss.to_string()),
         row.largest_process_bytes.to_string(),
         row.census.processes.to_string(),
         row.census

@@ -29,6 +29,7 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         cpu_s: summary(&wall.iter().map(|w| w * workers as f64).collect::<Vec<_>>()),
         process_cpu_s: None,
         memory_bytes: 10 << 20,
+        memory_pss_bytes: None,
         largest_process_bytes: 10 << 20,
         census: Default::default(),
         speedup: None,
@@ -152,7 +153,7 @@ fn csv_has_one_row_per_result_with_every_figure() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     let header: Vec<&str> = lines[0].split(',').collect();
-    assert_eq!(header.len(), 35);
+    assert_eq!(header.len(), 36);
     for line in &lines[1..] {
         assert_eq!(line.split(',').count(), header.len(), "{line}");
     }

@@ -256,7 +256,12 @@ pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) ->
     }
     header.extend(["CPU", "memory"]);
     if options.wide {
-        header.extend(["largest process", "procs × threads", "threads started"]);
+        header.extend([
+            "sum of peaks",
+            "largest process",
+            "procs × threads",
+            "threads started",
+        ]);
         if workload == Workload::Cpu {
             header.push("kernel CPU / item");
         }
@@ -306,8 +311,9 @@ pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) ->
             });
         }
         cells.push(format::seconds(row.cpu_s.median));
-        cells.push(format::bytes(row.memory_bytes));
+        cells.push(format::bytes(row.memory()));
         if options.wide {
+            cells.push(format::bytes(row.memory_bytes));
             cells.push(format::bytes(row.largest_process_bytes));
             cells.push(census(row));
             cells.push(threads_started(row));

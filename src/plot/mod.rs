@@ -184,7 +184,7 @@ fn interval_name(rows: &[&ResultRow]) -> String {
 /// A row's memory, bytes: every process of a run, its peak. The one place that reads
 /// the field.
 fn memory_bytes(row: &ResultRow) -> u64 {
-    row.memory_bytes
+    row.memory()
 }
 
 /// One workload's rows and how they are drawn.

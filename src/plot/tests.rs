@@ -40,6 +40,7 @@ fn row(
         cpu_s: Summary::of(&wall).unwrap(),
         process_cpu_s: None,
         memory_bytes: memory,
+        memory_pss_bytes: None,
         largest_process_bytes: memory,
         census: Default::default(),
         speedup,

@@ -249,6 +249,7 @@ mod tests {
                     threads_started: Some(0),
                     kernel_cpu_ns: 7,
                     peak_rss_bytes: 3 << 20,
+                    pss_bytes: Some(3 << 19),
                 },
             },
         ]);
@@ -276,6 +277,7 @@ mod tests {
                     threads_started: Some(2),
                     kernel_cpu_ns: 1_250_000_000,
                     peak_rss_bytes: 5 << 20,
+                    pss_bytes: Some(5 << 19),
                 }],
                 workers_at_once: Some(2),
             },
