@@ -138,7 +138,7 @@ impl ModelRuns {
                             threads_started: Some(0),
                             kernel_cpu_ns: 0,
                             peak_rss_bytes: 5 << 20,
-                            pss_bytes: Some(5 << 19),
+                            pss_bytes: Some(5 << 20),
                         }],
                         workers_at_once: None,
                     },
