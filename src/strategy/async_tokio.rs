@@ -65,9 +65,10 @@ const TOKIO_STACK_BYTES: usize = 2 << 20;
 /// Starts `workers` threads that wait until all are started (or one was refused),
 /// then joins them. `Err` names the first thread the OS refused and why.
 fn probe_threads(workers: usize) -> anyhow::Result<()> {
+    let alive_before = census::threads_now();
     let (release, wait) = mpsc::channel::<()>();
     let wait = std::sync::Mutex::new(wait);
-    std::thread::scope(|scope| {
+    let probed = std::thread::scope(|scope| {
         for index in 0..workers {
             let wait = &wait;
             std::thread::Builder::new()
@@ -82,8 +83,19 @@ fn probe_threads(workers: usize) -> anyhow::Result<()> {
         }
         drop(release);
         Ok(())
-    })
+    });
+    // A joined thread can linger in /proc/self/task for a moment while the kernel
+    // releases it, and the census would count it beside the runtime's workers.
+    // Wait (bounded) until the probes are gone from there too.
+    let gone_by = Instant::now() + PROBE_GONE_LIMIT;
+    while census::threads_now() > alive_before && Instant::now() < gone_by {
+        std::thread::yield_now();
+    }
+    probed
 }
+
+/// How long the probe threads may take to leave `/proc/self/task` once joined.
+const PROBE_GONE_LIMIT: Duration = Duration::from_millis(100);
 
 impl Runtime {
     /// Probes that `workers` threads can be had ([`probe_threads`]), builds the
@@ -153,7 +165,7 @@ impl Model for AsyncTokio {
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
-        let client = io::async_client(&job.client)?;
+        let client = io::async_client(&job.client, &job.urls)?;
         let setup = started.elapsed();
         census::mark();
         let max = job.client.max_body_bytes;

@@ -230,13 +230,21 @@ pub fn blocking_client(settings: &ClientSettings) -> ureq::Agent {
     )
 }
 
-/// The async client, shared by all tasks of the async model.
-pub fn async_client(settings: &ClientSettings) -> anyhow::Result<reqwest::Client> {
+/// The async client, shared by all tasks of the async model, for `urls`. With an
+/// https URL among them, building it loads the system's root certificates (part of
+/// the async model's set-up).
+pub fn async_client(settings: &ClientSettings, urls: &[String]) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(settings.timeout)
         .pool_idle_timeout(IDLE_TIMEOUT);
     if settings.no_proxy {
         builder = builder.no_proxy();
+    }
+    if !urls.iter().any(|url| url.starts_with("https:")) {
+        // No https URL: an empty root store, so building the client does not load
+        // and decode the system's CA certificates (most of its set-up time) for a
+        // run that never verifies one.
+        builder = builder.tls_certs_only(std::iter::empty());
     }
     builder.build().context("building the async HTTP client")
 }
