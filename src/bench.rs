@@ -413,9 +413,13 @@ fn run_io(
         }
     };
     settings.requests = urls.len();
+    let mut client = io.client.clone();
+    if let IoTarget::Sites { file, .. } = &io.target {
+        client.resolved = resolve_sites(file, &urls, io)?;
+    }
     let job = IoJob {
         urls,
-        client: io.client.clone(),
+        client,
         concurrency: io.concurrency,
     };
     let urls = job.urls.clone();
@@ -424,6 +428,32 @@ fn run_io(
     let theirs =
         (!theirs.is_empty()).then(|| (analysis::io(&urls, &expected, &theirs).rows, theirs));
     Ok((settings, analysis::io(&urls, &expected, &models), theirs))
+}
+
+/// Resolves every host of a sites list once, before anything is timed (bounded by
+/// `--timeout`), so that no model looks a name up while it is timed and all connect
+/// to the same addresses. A host that does not resolve is an error naming it, before
+/// any run, unless `--allow-failures`: then its requests fail at once in every model.
+fn resolve_sites(
+    file: &std::path::Path,
+    urls: &[String],
+    io: &IoPlan,
+) -> anyhow::Result<crate::workload::resolve::Resolved> {
+    let (resolved, failed) =
+        crate::workload::resolve::resolve_before_the_clock(urls, io.client.timeout);
+    if failed.is_empty() || io.allow_failures {
+        return Ok(resolved);
+    }
+    let hosts: Vec<String> = failed
+        .iter()
+        .map(|f| format!("{} ({})", f.host, f.reason))
+        .collect();
+    anyhow::bail!(
+        "{}: cannot resolve {}; io --sites needs a network that reaches these hosts \
+         (--allow-failures runs anyway, and counts the failures)",
+        file.display(),
+        hosts.join(", ")
+    )
 }
 
 /// The most measured runs of any model (past the minimum, adaptive rounds run only

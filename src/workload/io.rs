@@ -240,6 +240,9 @@ pub fn async_client(settings: &ClientSettings, urls: &[String]) -> anyhow::Resul
     if settings.no_proxy {
         builder = builder.no_proxy();
     }
+    builder = builder.dns_resolver(std::sync::Arc::new(Resolver::new(
+        settings.resolved.clone(),
+    )));
     if !urls.iter().any(|url| url.starts_with("https:")) {
         // No https URL: an empty root store, so building the client does not load
         // and decode the system's CA certificates (most of its set-up time) for a
