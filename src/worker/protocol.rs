@@ -193,7 +193,7 @@ mod tests {
             no_proxy: true,
             resolved: {
                 let mut resolved = crate::workload::resolve::Resolved::default();
-                resolved.insert("site.invalid", 443, vec!["[::1]:8443".parse().unwrap()]);
+                resolved.insert("site.invalid", vec!["::1".parse().unwrap()]);
                 resolved
             },
         };
