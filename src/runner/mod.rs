@@ -180,8 +180,10 @@ impl Rounds {
     /// After `done` rounds, in which each model's runs took `spent`: which models
     /// run in the next one? Every model up to the minimum; past it only those whose
     /// median is not yet precise (a precise model stays precise, as its runs do not
-    /// change) and whose runs have not used up the time budget, until the cap.
-    /// None: stop.
+    /// change) and whose runs have not used up the time budget, until the cap. A
+    /// model whose every request failed (a network that cannot reach the sites, under
+    /// `--allow-failures`) gets no more than the minimum: more runs would only time
+    /// its failures more precisely, and no verdict ranks a failed row. None: stop.
     fn next(&self, done: u32, spent: &[Duration], models: &[ModelRuns]) -> Option<Vec<bool>> {
         if done < self.min {
             return Some(vec![true; models.len()]);
@@ -194,7 +196,9 @@ impl Rounds {
             .iter()
             .zip(spent)
             .map(|(m, &spent)| {
-                !precise(&m.walls(), precision) && self.max_time.is_none_or(|budget| spent < budget)
+                !m.every_request_failed()
+                    && !precise(&m.walls(), precision)
+                    && self.max_time.is_none_or(|budget| spent < budget)
             })
             .collect();
         pending.contains(&true).then_some(pending)
@@ -214,6 +218,17 @@ impl ModelRuns {
     /// The wall times of the measured runs, in order.
     pub fn walls(&self) -> Vec<f64> {
         self.measurements.iter().map(|m| m.wall_s).collect()
+    }
+
+    /// True when the model ran io and every request of every measured run failed.
+    pub fn every_request_failed(&self) -> bool {
+        !self.measurements.is_empty()
+            && self.measurements.iter().all(|m| match &m.outputs {
+                crate::workload::Outputs::Io(fetches) => {
+                    !fetches.is_empty() && fetches.iter().all(|f| f.failure.is_some())
+                }
+                crate::workload::Outputs::Cpu(_) => false,
+            })
     }
 }
 
@@ -680,6 +695,46 @@ mod tests {
         assert!(order[18..].iter().all(|&s| s == models[1]), "{order:?}");
         // A fixed count ignores precision.
         assert_eq!(rounds_until_precise(noisy, Rounds::fixed(7)).0, [7, 7, 7]);
+    }
+
+    /// A model whose every request failed gets no runs past the minimum; one with
+    /// as noisy runs whose requests succeeded goes on.
+    #[test]
+    fn a_model_whose_every_request_failed_stops_at_the_minimum() {
+        use crate::workload::io::{FailureKind, Fetch};
+        let fetch = |failure| Fetch {
+            bytes: 0,
+            latency_s: 0.001,
+            started_s: 1.0,
+            digest: None,
+            failure,
+        };
+        let noisy = [0.8, 1.2, 0.8, 1.2, 0.8, 1.2];
+        let failed = ModelRuns::fixture(
+            Strategy::Sequential,
+            1,
+            &noisy,
+            Outputs::Io(vec![fetch(Some(FailureKind::Connect)); 3]),
+        );
+        let served = ModelRuns::fixture(
+            Strategy::Threads,
+            2,
+            &noisy,
+            Outputs::Io(vec![fetch(Some(FailureKind::Connect)), fetch(None)]),
+        );
+        assert!(failed.every_request_failed());
+        assert!(!served.every_request_failed());
+        let rounds = Rounds {
+            min: 6,
+            max: 60,
+            precision: Some(0.01),
+            max_time: None,
+        };
+        let spent = [Duration::ZERO; 2];
+        assert_eq!(
+            rounds.next(6, &spent, &[failed, served]),
+            Some(vec![false, true])
+        );
     }
 
     #[test]
