@@ -51,23 +51,30 @@ class Failure(Exception):
         self.kind = kind
 
 
+def _now():
+    """The machine's monotonic clock, the one the Rust side reads (so spans from
+    every process and both languages line up)."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 class Clock:
-    """The clock and deadline of one request, started just before it is sent."""
+    """The clock and deadline of one request, started just before it is sent. One
+    clock for both ends: a span is (started_s, started_s + latency_s) exactly, so
+    the spans of a sequential client never overlap or fall short."""
 
     def __init__(self, timeout_s):
-        self.started_s = time.clock_gettime(time.CLOCK_MONOTONIC)
-        self.started = time.perf_counter()
-        self.deadline = self.started + timeout_s
+        self.started_s = _now()
+        self.deadline = self.started_s + timeout_s
 
     def left(self):
         """Seconds left before the deadline; a `timeout` failure when none are."""
-        left = self.deadline - time.perf_counter()
+        left = self.deadline - _now()
         if left <= 0:
             raise Failure(TIMEOUT)
         return left
 
     def expired(self):
-        return time.perf_counter() >= self.deadline
+        return _now() >= self.deadline
 
     def ok(self, body):
         return self._fetch(body.bytes, body.digest, None)
@@ -78,7 +85,7 @@ class Clock:
     def _fetch(self, size, digest, failure):
         return {
             "bytes": size,
-            "latency_s": time.perf_counter() - self.started,
+            "latency_s": _now() - self.started_s,
             "started_s": self.started_s,
             "digest": digest,
             "failure": failure,
