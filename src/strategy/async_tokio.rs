@@ -18,11 +18,13 @@
 //! included. Teardown is dropping the runtime and waiting until every runtime thread
 //! has stopped (`on_thread_stop`).
 //!
-//! **Census:** 1 process, N + 1 threads — the runtime's N workers and the main thread,
-//! which drives `block_on` and waits for the tasks. tokio's blocking pool stays empty:
-//! nothing here calls `spawn_blocking`, reqwest connects to IP addresses without a
-//! DNS lookup, and a host name would be resolved on one blocking-pool thread, which
-//! would show in the census.
+//! **Census:** 1 process, N + 1 threads alive at once — the runtime's N workers and
+//! the main thread, which drives `block_on` and waits for the tasks — and 2N threads
+//! started: the N probe threads below, joined before the runtime is built, and the N
+//! workers. tokio's blocking pool stays empty: nothing here calls `spawn_blocking`,
+//! reqwest connects to an IP address without a lookup, and a host name is answered
+//! by concbench's resolver from the table made before the clock
+//! ([`crate::workload::resolve`]), not on a blocking-pool thread.
 //!
 //! **When the OS refuses a thread** (a thread or memory limit), tokio 1.x does not
 //! return an error: the builder panics and its unwinding then waits for ever on the
