@@ -27,8 +27,8 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
-/// Confidence of the intervals stored in reports.
-pub const CONFIDENCE: f64 = 0.95;
+/// Confidence of the intervals stored in reports (defined with the statistics).
+pub use crate::stats::CONFIDENCE;
 /// Bootstrap resamples per interval.
 const RESAMPLES: usize = 2000;
 /// Fixed, so the same samples always give the same interval.

@@ -21,11 +21,10 @@
 //! percent is expected and is not flagged. Items under [`MIN_ITEM_S`] of kernel CPU
 //! are not checked (their figures are still reported).
 
-use crate::analysis::CONFIDENCE;
 use crate::report::{KernelFigures, ResultRow};
 use crate::runner::ModelRuns;
 use crate::significance;
-use crate::stats;
+use crate::stats::{self, CONFIDENCE};
 use crate::strategy::Strategy;
 
 /// How far from sequential's a model's kernel CPU per item may be before it is

@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Confidence of the intervals stored in reports and printed in verdicts.
+pub const CONFIDENCE: f64 = 0.95;
+
 /// The summary of one figure over a model's runs, as stored in reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
