@@ -118,8 +118,14 @@ pub struct ResultRow {
     /// `speedup / workers`, for cpu only: for I/O a worker waits rather than works,
     /// and the ratio means nothing (see `io.max_in_flight`).
     pub efficiency: Option<f64>,
-    /// 95 % bootstrap interval of the speedup; `null` for sequential, whose speedup is
-    /// 1 by definition, and when sequential was not run.
+    /// An interval of the speedup that holds it with at least 95 % confidence: the
+    /// distribution-free interval of the ratio of a sequential run to a run of this
+    /// model (the rank test's, as the gate uses; its coverage comes from the exact
+    /// distribution of the rank statistic, so it assumes no shape of the runs), widened
+    /// to hold `speedup` should the ratio of medians fall outside it. `null` for
+    /// sequential, whose speedup is 1 by definition, when sequential was not run, and
+    /// when the runs are too few for 95 % (3 a side reach 90 % at most; 4 a side
+    /// suffice): never an interval that claims more than it has.
     pub speedup_ci95: Option<[f64; 2]>,
     /// Indices into `wall_s.samples` of outlying runs (modified Z-score over 3.5).
     /// Flagged, never removed.
