@@ -5,13 +5,17 @@
 //!   sequential with the 95 % interval of that ratio, and how many times faster than
 //!   each other model (its best row, in a sweep).
 //! - Without sequential among the models, the same ratios against the fastest.
+//!
+//! The interval is the one the report stores (`speedup_ci95`, computed once in
+//! `analysis`), so the verdict, the JSON and the `--wide` table never disagree. It
+//! exists only for a model against its own sequential; between two other models
+//! (when sequential did not run) the verdict gives the ratio alone, rather than an
+//! interval the report does not hold.
 //! - Every parallel model slower than sequential, said plainly: that is a lesson of
 //!   the experiment (start-up or contention costs more than the parallelism saves),
 //!   not a bug.
 
-use crate::analysis::CONFIDENCE;
 use crate::report::ResultRow;
-use crate::significance::ratio_ci;
 use crate::strategy::Strategy;
 
 /// `text` broken at spaces into lines of at most `width` columns, the lines after the
@@ -32,10 +36,6 @@ pub fn wrap(text: &str, width: usize) -> String {
     }
     lines.join("\n")
 }
-
-/// Resamples of the bootstrap interval of a ratio, and its fixed seed.
-const RESAMPLES: usize = 2000;
-const SEED: u64 = 0x5EED_0F7E_4D1C_7500;
 
 /// The verdict lines for one workload's rows: the Rust models' headline, the Python
 /// models' (each against its own sequential), every model slower than its
@@ -230,26 +230,31 @@ fn best_of_each_model<'a>(rows: &'a [ResultRow], fastest: &ResultRow) -> Vec<&'a
     best
 }
 
-/// `130× (95 % CI 127–133×)`: how many times faster `fast` ran than `slow`.
+/// `130× (95 % CI 127–133×)`: how many times faster `fast` ran than `slow`, with the
+/// interval the report stores when one of the two is the other's sequential (the
+/// ratio is then a row's speedup, or its inverse); the ratio alone otherwise, or when
+/// the runs were too few for an interval.
 fn times(slow: &ResultRow, fast: &ResultRow) -> String {
-    let ratio = slow.wall_s.median / fast.wall_s.median;
-    let (low, high) = ratio_ci(
-        &slow.wall_s.samples,
-        &fast.wall_s.samples,
-        CONFIDENCE,
-        RESAMPLES,
-        SEED,
-    );
-    if slow.runs < 2 || fast.runs < 2 || !low.is_finite() {
-        return format!("{}×", number(ratio));
+    let ratio = format!("{}×", number(slow.wall_s.median / fast.wall_s.median));
+    match speedup_interval(slow, fast) {
+        Some([low, high]) => format!("{ratio} (95 % CI {}–{}×)", number(low), number(high)),
+        None => ratio,
     }
-    format!(
-        "{}× ({:.0} % CI {}–{}×)",
-        number(ratio),
-        CONFIDENCE * 100.0,
-        number(low),
-        number(high)
-    )
+}
+
+/// The stored interval of `slow`'s median over `fast`'s, when one row is the other's
+/// baseline: `fast`'s `speedup_ci95`, or `slow`'s inverted.
+fn speedup_interval(slow: &ResultRow, fast: &ResultRow) -> Option<[f64; 2]> {
+    let is_baseline_of = |base: &ResultRow, row: &ResultRow| {
+        base.strategy == row.strategy.baseline() && row.strategy != base.strategy
+    };
+    if is_baseline_of(slow, fast) {
+        fast.speedup_ci95
+    } else if is_baseline_of(fast, slow) {
+        slow.speedup_ci95.map(|[low, high]| [1.0 / high, 1.0 / low])
+    } else {
+        None
+    }
 }
 
 /// `26×`, without an interval.
@@ -274,7 +279,7 @@ mod tests {
     use crate::workload::cpu::Kernel;
     use crate::workload::{CpuJob, Outputs};
 
-    fn rows(models: &[(Strategy, usize, [f64; 3])]) -> Vec<ResultRow> {
+    fn rows(models: &[(Strategy, usize, &[f64])]) -> Vec<ResultRow> {
         let job = CpuJob {
             kernel: Kernel::Squares,
             numbers: vec![3],
@@ -289,16 +294,55 @@ mod tests {
     #[test]
     fn names_the_fastest_with_its_ratio_against_sequential_and_the_rest() {
         let lines = lines(&rows(&[
-            (Strategy::Sequential, 1, [8.0, 8.1, 7.9]),
-            (Strategy::Threads, 5, [1.6, 1.65, 1.6]),
-            (Strategy::Async, 200, [0.062, 0.0625, 0.0615]),
+            (Strategy::Sequential, 1, &[8.0, 8.1, 7.9]),
+            (Strategy::Threads, 5, &[1.6, 1.65, 1.6]),
+            (Strategy::Async, 200, &[0.062, 0.0625, 0.0615]),
         ]));
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        let line = &lines[0];
-        assert!(line.starts_with("async ran 129× (95 % CI "), "{line}");
-        assert!(
-            line.ends_with("faster than sequential, 25.8× faster than threads"),
-            "{line}"
+        // 3 runs a side give no 95 % interval: the ratio alone.
+        assert_eq!(
+            lines,
+            ["async ran 129× faster than sequential, 25.8× faster than threads"]
+        );
+    }
+
+    /// The verdict prints the interval the report stores, not one of its own (it
+    /// bootstrapped its own with another seed, and disagreed with the JSON).
+    #[test]
+    fn the_interval_is_the_one_the_report_stores() {
+        let fast = rows(&[
+            (Strategy::Sequential, 1, &[8.0, 8.1, 7.9, 8.3, 7.7, 8.05]),
+            (Strategy::Threads, 2, &[4.3, 4.1, 3.9, 4.05, 4.4, 3.8]),
+            (
+                Strategy::Async,
+                200,
+                &[0.062, 0.0625, 0.0615, 0.066, 0.059, 0.0631],
+            ),
+        ]);
+        let stored = |row: &ResultRow| {
+            let [low, high] = row.speedup_ci95.expect("6 runs a side reach 95 %");
+            format!("{}–{}×", number(low), number(high))
+        };
+        let line = &lines(&fast)[0];
+        let expected = format!(
+            "async ran {}× (95 % CI {}) faster than sequential",
+            number(fast[2].speedup.unwrap()),
+            stored(&fast[2])
+        );
+        assert!(line.starts_with(&expected), "{line}\n{expected}");
+        // Sequential the fastest: the same interval, of the inverse ratio.
+        let slow = rows(&[
+            (Strategy::Sequential, 1, &[1.0, 1.1, 0.9, 1.05, 0.95, 1.02]),
+            (Strategy::Spawn, 2, &[2.0, 2.2, 1.8, 2.1, 1.9, 2.05]),
+        ]);
+        let [low, high] = slow[1].speedup_ci95.unwrap();
+        assert_eq!(
+            lines(&slow)[0],
+            format!(
+                "sequential ran {}× (95 % CI {}–{}×) faster than spawn",
+                number(1.0 / slow[1].speedup.unwrap()),
+                number(1.0 / high),
+                number(1.0 / low)
+            )
         );
     }
 
@@ -307,9 +351,9 @@ mod tests {
     #[test]
     fn a_speedup_above_the_worker_count_is_never_a_plain_fact() {
         let biased = lines(&rows(&[
-            (Strategy::Sequential, 1, [0.146, 0.147, 0.145]),
-            (Strategy::Threads, 2, [0.0437, 0.0440, 0.0435]),
-            (Strategy::Rayon, 2, [0.080, 0.081, 0.079]),
+            (Strategy::Sequential, 1, &[0.146, 0.147, 0.145]),
+            (Strategy::Threads, 2, &[0.0437, 0.0440, 0.0435]),
+            (Strategy::Rayon, 2, &[0.080, 0.081, 0.079]),
         ]));
         let line = &biased[0];
         assert!(line.starts_with("threads ran 3.34× "), "{line}");
@@ -322,33 +366,42 @@ mod tests {
         );
         // Under the worker count, no caveat.
         let fair = lines(&rows(&[
-            (Strategy::Sequential, 1, [0.146, 0.147, 0.145]),
-            (Strategy::Threads, 2, [0.080, 0.081, 0.079]),
+            (Strategy::Sequential, 1, &[0.146, 0.147, 0.145]),
+            (Strategy::Threads, 2, &[0.080, 0.081, 0.079]),
         ]));
         assert!(!fair[0].contains("biased"), "{}", fair[0]);
     }
 
     #[test]
     fn without_sequential_the_ratios_are_against_the_fastest() {
-        let lines = lines(&rows(&[
-            (Strategy::Threads, 2, [0.050, 0.051, 0.049]),
-            (Strategy::Rayon, 2, [0.040, 0.041, 0.039]),
-        ]));
-        assert_eq!(lines.len(), 1);
-        assert!(
-            lines[0].starts_with("rayon ran 1.25× (95 % CI "),
-            "{}",
-            lines[0]
-        );
-        assert!(lines[0].ends_with("faster than threads"), "{}", lines[0]);
+        let three = rows(&[
+            (Strategy::Threads, 2, &[0.050, 0.051, 0.049]),
+            (Strategy::Rayon, 2, &[0.040, 0.041, 0.039]),
+        ]);
+        // No interval between two models neither of which is the other's sequential:
+        // the report holds none.
+        assert_eq!(lines(&three), ["rayon ran 1.25× faster than threads"]);
+        let six = rows(&[
+            (
+                Strategy::Threads,
+                2,
+                &[0.050, 0.051, 0.049, 0.052, 0.048, 0.050],
+            ),
+            (
+                Strategy::Rayon,
+                2,
+                &[0.040, 0.041, 0.039, 0.042, 0.038, 0.040],
+            ),
+        ]);
+        assert_eq!(lines(&six), ["rayon ran 1.25× faster than threads"]);
     }
 
     #[test]
     fn a_parallel_model_slower_than_sequential_is_said_plainly() {
         let lines = lines(&rows(&[
-            (Strategy::Sequential, 1, [1.0, 1.0, 1.0]),
-            (Strategy::Threads, 2, [0.5, 0.5, 0.5]),
-            (Strategy::Spawn, 2, [1.25, 1.25, 1.25]),
+            (Strategy::Sequential, 1, &[1.0, 1.0, 1.0]),
+            (Strategy::Threads, 2, &[0.5, 0.5, 0.5]),
+            (Strategy::Spawn, 2, &[1.25, 1.25, 1.25]),
         ]));
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(
@@ -361,9 +414,9 @@ mod tests {
     #[test]
     fn a_sweep_names_the_worker_count() {
         let lines = lines(&rows(&[
-            (Strategy::Sequential, 1, [1.0, 1.0, 1.0]),
-            (Strategy::Threads, 1, [1.0, 1.0, 1.0]),
-            (Strategy::Threads, 2, [0.5, 0.5, 0.5]),
+            (Strategy::Sequential, 1, &[1.0, 1.0, 1.0]),
+            (Strategy::Threads, 1, &[1.0, 1.0, 1.0]),
+            (Strategy::Threads, 2, &[0.5, 0.5, 0.5]),
         ]));
         assert!(lines[0].starts_with("threads ×2 ran 2.00×"), "{lines:?}");
     }
@@ -373,12 +426,12 @@ mod tests {
     fn the_lessons_of_the_experiment_come_from_the_run() {
         use Strategy::*;
         let lines = lines(&rows(&[
-            (Sequential, 1, [0.08, 0.08, 0.08]),
-            (Threads, 2, [0.04, 0.04, 0.04]),
-            (Processes, 2, [0.045, 0.045, 0.045]),
-            (PySequential, 1, [8.0, 8.0, 8.0]),
-            (PyThreads, 2, [10.0, 10.0, 10.0]),
-            (PyProcesses, 2, [4.0, 4.0, 4.0]),
+            (Sequential, 1, &[0.08, 0.08, 0.08]),
+            (Threads, 2, &[0.04, 0.04, 0.04]),
+            (Processes, 2, &[0.045, 0.045, 0.045]),
+            (PySequential, 1, &[8.0, 8.0, 8.0]),
+            (PyThreads, 2, &[10.0, 10.0, 10.0]),
+            (PyProcesses, 2, &[4.0, 4.0, 4.0]),
         ]));
         assert!(lines[0].starts_with("threads ran 2.00× "), "{lines:?}");
         assert!(lines[1].starts_with("py-processes ran 2.00× "), "{lines:?}");
