@@ -14,6 +14,9 @@
 //! - Every parallel model slower than sequential, said plainly: that is a lesson of
 //!   the experiment (start-up or contention costs more than the parallelism saves),
 //!   not a bug.
+//! - Only rows that passed their checks (right results, no failed request: what the
+//!   gate asks) are ranked; the others are named apart, and when none is left, one
+//!   line says there is no verdict, and why.
 
 use crate::report::ResultRow;
 use crate::strategy::Strategy;
@@ -41,18 +44,39 @@ pub fn wrap(text: &str, width: usize) -> String {
 /// models' (each against its own sequential), every model slower than its
 /// sequential, and, when both languages ran, which lessons of the classic experiment
 /// carry over.
+///
+/// Only rows that passed their checks are ranked ([`passed`]): a model that returned
+/// wrong results, or whose requests failed (fast, as an error is quick), has a time
+/// that says nothing about the model. Such rows are named on a line of their own,
+/// and a language none of whose rows passed gets one line saying there is no
+/// verdict, and why.
 pub fn lines(rows: &[ResultRow]) -> Vec<String> {
     let sweep = has_sweep(rows);
     let (python, rust): (Vec<ResultRow>, Vec<ResultRow>) =
         rows.iter().cloned().partition(|r| r.strategy.is_python());
+    let both = !python.is_empty() && !rust.is_empty();
     let mut lines = Vec::new();
-    lines.extend(headline(&rust, Strategy::Sequential, sweep));
-    lines.extend(headline(&python, Strategy::PySequential, sweep));
-    let slower: Vec<String> = rows
+    let who = |models: &'static str| if both { models } else { "" };
+    lines.extend(language(
+        &rust,
+        Strategy::Sequential,
+        sweep,
+        who(" on the Rust models"),
+    ));
+    lines.extend(language(
+        &python,
+        Strategy::PySequential,
+        sweep,
+        who(" on the py-* models"),
+    ));
+    let ranked: Vec<ResultRow> = rows.iter().filter(|r| passed(r)).cloned().collect();
+    let slower: Vec<String> = ranked
         .iter()
         .filter(|r| r.strategy != r.strategy.baseline())
         .filter_map(|r| {
-            let base = rows.iter().find(|b| b.strategy == r.strategy.baseline())?;
+            let base = ranked
+                .iter()
+                .find(|b| b.strategy == r.strategy.baseline())?;
             (r.wall_s.median > base.wall_s.median).then(|| {
                 format!(
                     "{} ({:.2}× {})",
@@ -70,10 +94,77 @@ pub fn lines(rows: &[ResultRow]) -> Vec<String> {
             slower.join(", ")
         ));
     }
-    if !python.is_empty() && !rust.is_empty() {
-        lines.extend(lessons(rows));
+    if ranked.iter().any(|r| r.strategy.is_python())
+        && ranked.iter().any(|r| !r.strategy.is_python())
+    {
+        lines.extend(lessons(&ranked));
     }
     lines
+}
+
+/// True when a row's time can be ranked: every result right and no request failed.
+/// The gate's own test ([`crate::compare::failed_checks`]), so that a row the gate
+/// refuses to compare is never the verdict's winner either.
+fn passed(row: &ResultRow) -> bool {
+    crate::compare::failed_checks(row).is_none()
+}
+
+/// Why a row that did not pass is left out: `wrong results`, `3 failed requests`.
+fn why_failed(row: &ResultRow) -> String {
+    match row.io.as_ref().map_or(0, |io| io.failed) {
+        0 => "wrong results".to_string(),
+        1 => "1 failed request".to_string(),
+        n => format!("{n} failed requests"),
+    }
+}
+
+/// One language's lines: its headline over the rows that passed, and the rows left
+/// out; or, when fewer than two passed, one line saying there is no verdict and why.
+/// `who` names the language when both ran (` on the Rust models`).
+fn language(rows: &[ResultRow], base: Strategy, sweep: bool, who: &str) -> Vec<String> {
+    let (ranked, failed): (Vec<ResultRow>, Vec<ResultRow>) = rows.iter().cloned().partition(passed);
+    if failed.is_empty() {
+        return headline(&ranked, base, sweep).into_iter().collect();
+    }
+    let left_out: Vec<String> = failed
+        .iter()
+        .map(|r| format!("{} ({})", label(r, sweep), why_failed(r)))
+        .collect();
+    let left_out = left_out.join(", ");
+    match &ranked[..] {
+        [] => {
+            let listed = |item: &dyn Fn(&ResultRow) -> String| {
+                failed.iter().map(item).collect::<Vec<_>>().join(", ")
+            };
+            let requests = |r: &ResultRow| r.io.as_ref().map_or(0, |io| io.failed);
+            let line = if failed.iter().all(|r| requests(r) > 0) {
+                format!(
+                    "every model had failed requests ({}), and a run timed on errors says \
+                     nothing about its model",
+                    listed(&|r| format!("{} {}", label(r, sweep), requests(r)))
+                )
+            } else if failed.iter().all(|r| requests(r) == 0) {
+                format!(
+                    "every model returned wrong results ({}), so no time can be trusted",
+                    listed(&|r| label(r, sweep))
+                )
+            } else {
+                format!("no model passed its checks, so no time can be trusted: {left_out}")
+            };
+            vec![format!("no verdict{who}: {line}")]
+        }
+        [only] => vec![format!(
+            "no verdict{who}: only {} passed its checks, with nothing to compare it with; \
+             left out: {left_out}",
+            label(only, sweep)
+        )],
+        _ => headline(&ranked, base, sweep)
+            .into_iter()
+            .chain([format!(
+                "left out of the verdict{who}, as their times cannot be trusted: {left_out}"
+            )])
+            .collect(),
+    }
 }
 
 /// "X ran N× (95 % CI a–b×) faster than BASE, M× faster than Y, …" for one
@@ -113,10 +204,12 @@ fn headline(rows: &[ResultRow], base: Strategy, sweep: bool) -> Option<String> {
         }
     }
     // The same work cannot go faster than the workers that share it: say so in the
-    // line itself, so that the ratio is never read as a plain fact.
+    // line itself, so that the ratio is never read as a plain fact. (Speedups are
+    // against `base`: none to speak of when it was left out.)
+    let has_base = rows.iter().any(|r| r.strategy == base);
     if let Some(row) = rows
         .iter()
-        .filter(|r| crate::selfcheck::impossible_speedup(r))
+        .filter(|r| has_base && crate::selfcheck::impossible_speedup(r))
         .max_by(|a, b| {
             a.speedup
                 .unwrap_or(0.0)
@@ -448,6 +541,151 @@ mod tests {
         assert_eq!(
             lines[5],
             "language: Rust sequential ran 100× faster than py-sequential"
+        );
+    }
+
+    /// `rows`, with the given models' results made wrong, as analysis marks them.
+    fn wrong(mut rows: Vec<ResultRow>, models: &[Strategy]) -> Vec<ResultRow> {
+        for row in rows.iter_mut().filter(|r| models.contains(&r.strategy)) {
+            row.verified = false;
+        }
+        rows
+    }
+
+    /// io rows through analysis, each model's 2 requests all fine, or all timed out.
+    fn io_rows(models: &[(Strategy, usize, &[f64], bool)]) -> Vec<ResultRow> {
+        use crate::workload::io::{FailureKind, Fetch};
+        let fetch = |failed: bool| Fetch {
+            bytes: if failed { 0 } else { 10 },
+            latency_s: 0.05,
+            started_s: 0.0,
+            digest: (!failed).then_some(7),
+            failure: failed.then_some(FailureKind::Timeout),
+        };
+        let urls: Vec<String> = (0..2).map(|i| format!("http://127.0.0.1:1/{i}")).collect();
+        let runs: Vec<ModelRuns> = models
+            .iter()
+            .map(|(s, w, walls, failed)| {
+                let outputs = Outputs::Io(vec![fetch(*failed), fetch(*failed)]);
+                ModelRuns::fixture(*s, *w, walls, outputs)
+            })
+            .collect();
+        let expected = analysis::ExpectedBodies::Exactly {
+            digests: vec![7, 7],
+            body_bytes: 10,
+        };
+        analysis::io(&urls, &expected, &runs).rows
+    }
+
+    /// A model that returned wrong results is never the winner, nor slower than
+    /// sequential: it is named apart, with why.
+    #[test]
+    fn rows_that_failed_their_checks_are_left_out_and_named() {
+        use Strategy::*;
+        let wrong_models = wrong(
+            rows(&[
+                (Sequential, 1, &[8.0, 8.1, 7.9]),
+                (Threads, 8, &[1.6, 1.6, 1.6]),
+                (Async, 8, &[2.0, 2.0, 2.0]),
+                (Spawn, 8, &[9.0, 9.0, 9.0]),
+            ]),
+            &[Threads, Spawn],
+        );
+        assert_eq!(
+            lines(&wrong_models),
+            [
+                "async ran 4.00× faster than sequential",
+                "left out of the verdict, as their times cannot be trusted: threads (wrong \
+                 results), spawn (wrong results)"
+            ]
+        );
+        // Without its sequential, the ratios are against the fastest that passed, and
+        // no speedup against the wrong sequential is called biased.
+        let wrong_sequential = wrong(
+            rows(&[
+                (Sequential, 1, &[8.0, 8.0, 8.0]),
+                (Threads, 2, &[1.6, 1.6, 1.6]),
+                (Async, 2, &[2.0, 2.0, 2.0]),
+            ]),
+            &[Sequential],
+        );
+        assert_eq!(
+            lines(&wrong_sequential),
+            [
+                "threads ran 1.25× faster than async",
+                "left out of the verdict, as their times cannot be trusted: sequential \
+                 (wrong results)"
+            ]
+        );
+    }
+
+    /// A run whose requests all failed is the fastest and worthless: when every model's
+    /// did, one line says there is no verdict, and why.
+    #[test]
+    fn no_verdict_when_every_model_failed() {
+        use Strategy::*;
+        let failed = io_rows(&[
+            (Sequential, 1, &[0.01, 0.01, 0.01], true),
+            (Threads, 4, &[0.003, 0.003, 0.003], true),
+            (Async, 4, &[0.001, 0.001, 0.001], true),
+        ]);
+        assert_eq!(
+            lines(&failed),
+            [
+                "no verdict: every model had failed requests (sequential 6, threads 6, async \
+                 6), and a run timed on errors says nothing about its model"
+            ]
+        );
+        // One model left: nothing to rank it against.
+        let one = io_rows(&[
+            (Sequential, 1, &[0.1, 0.1, 0.1], false),
+            (Async, 4, &[0.001, 0.001, 0.001], true),
+        ]);
+        assert_eq!(
+            lines(&one),
+            [
+                "no verdict: only sequential passed its checks, with nothing to compare it \
+                 with; left out: async (6 failed requests)"
+            ]
+        );
+        let cpu = wrong(
+            rows(&[
+                (Sequential, 1, &[1.0, 1.0, 1.0]),
+                (Threads, 2, &[0.5, 0.5, 0.5]),
+            ]),
+            &[Sequential, Threads],
+        );
+        assert_eq!(
+            lines(&cpu),
+            [
+                "no verdict: every model returned wrong results (sequential, threads), so no \
+              time can be trusted"
+            ]
+        );
+    }
+
+    /// The lessons compare only rows that passed: a py-threads whose results were
+    /// wrong teaches nothing about the GIL.
+    #[test]
+    fn the_lessons_rank_only_rows_that_passed() {
+        use Strategy::*;
+        let both = wrong(
+            rows(&[
+                (Sequential, 1, &[0.08, 0.08, 0.08]),
+                (Threads, 2, &[0.04, 0.04, 0.04]),
+                (PySequential, 1, &[8.0, 8.0, 8.0]),
+                (PyThreads, 2, &[2.0, 2.0, 2.0]),
+            ]),
+            &[PyThreads],
+        );
+        assert_eq!(
+            lines(&both),
+            [
+                "threads ran 2.00× faster than sequential",
+                "no verdict on the py-* models: only py-sequential passed its checks, with \
+                 nothing to compare it with; left out: py-threads (wrong results)",
+                "language: Rust sequential ran 100× faster than py-sequential"
+            ]
         );
     }
 
