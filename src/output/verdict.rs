@@ -106,16 +106,19 @@ pub fn lines(rows: &[ResultRow]) -> Vec<String> {
 /// The gate's own test ([`crate::compare::failed_checks`]), so that a row the gate
 /// refuses to compare is never the verdict's winner either.
 fn passed(row: &ResultRow) -> bool {
-    crate::compare::failed_checks(row).is_none()
+    failure(row).is_none()
 }
 
-/// Why a row that did not pass is left out: `wrong results`, `3 failed requests`.
-fn why_failed(row: &ResultRow) -> String {
-    match row.io.as_ref().map_or(0, |io| io.failed) {
+/// Why a row's time cannot be trusted, `wrong results` or `3 failed requests`, by
+/// the gate's test ([`crate::compare::failed_checks`]); `None` when it passed its
+/// checks. Charts mark such rows with it too.
+pub fn failure(row: &ResultRow) -> Option<String> {
+    crate::compare::failed_checks(row)?;
+    Some(match row.io.as_ref().map_or(0, |io| io.failed) {
         0 => "wrong results".to_string(),
         1 => "1 failed request".to_string(),
         n => format!("{n} failed requests"),
-    }
+    })
 }
 
 /// One language's lines: its headline over the rows that passed, and the rows left
@@ -128,7 +131,7 @@ fn language(rows: &[ResultRow], base: Strategy, sweep: bool, who: &str) -> Vec<S
     }
     let left_out: Vec<String> = failed
         .iter()
-        .map(|r| format!("{} ({})", label(r, sweep), why_failed(r)))
+        .filter_map(|r| Some(format!("{} ({})", label(r, sweep), failure(r)?)))
         .collect();
     let left_out = left_out.join(", ");
     match &ranked[..] {
