@@ -491,7 +491,7 @@ pub fn digest_of_digests(fetches: &[Fetch]) -> u32 {
 
 /// `--sites`: for each URL, every model must have read the same body. A URL whose
 /// body changed between requests of one model is a dynamic site: it cannot be
-/// compared, and the rows say so.
+/// compared, and the rows' `verify_note` names it (the first [`NAMED_SITES`]).
 fn sites_agree(urls: &[String], models: &[ModelRuns], analysis: &mut Analysis) {
     use std::collections::BTreeSet;
     // url -> model index -> the distinct digests that model read for it.
@@ -510,10 +510,11 @@ fn sites_agree(urls: &[String], models: &[ModelRuns], analysis: &mut Analysis) {
             }
         }
     }
-    let dynamic = seen
-        .values()
-        .filter(|per_model| per_model.iter().any(|d| d.len() > 1))
-        .count();
+    let dynamic: Vec<&str> = seen
+        .iter()
+        .filter(|(_, per_model)| per_model.iter().any(|d| d.len() > 1))
+        .map(|(url, _)| *url)
+        .collect();
     let mut differs = vec![Vec::new(); models.len()];
     for (url, per_model) in &seen {
         if per_model.iter().any(|d| d.len() > 1) {
@@ -529,7 +530,7 @@ fn sites_agree(urls: &[String], models: &[ModelRuns], analysis: &mut Analysis) {
             }
         }
     }
-    let compared = seen.len() - dynamic;
+    let compared = seen.len() - dynamic.len();
     for (m, row) in analysis.rows.iter_mut().enumerate() {
         if let Some(&first) = differs[m].first() {
             row.verified = false;
@@ -540,13 +541,37 @@ fn sites_agree(urls: &[String], models: &[ModelRuns], analysis: &mut Analysis) {
                 differs[m].len()
             ));
         }
-        if dynamic > 0 {
+        if !dynamic.is_empty() {
             row.verify_note = Some(format!(
-                "{dynamic} of {} sites changed between requests (dynamic) and were not \
-                 compared",
-                seen.len()
+                "{} of {} sites changed between requests (dynamic) and were not \
+                 compared: {}",
+                dynamic.len(),
+                seen.len(),
+                first_few(&dynamic)
             ));
         }
+    }
+}
+
+/// How many URLs a note names before "and N more": enough to recognise the site,
+/// few enough for a table cell.
+const NAMED_SITES: usize = 3;
+
+/// `a`, `a and b`, `a, b and c`, or `a, b, c and 4 more`.
+fn first_few(urls: &[&str]) -> String {
+    match urls {
+        [] => String::new(),
+        [only] => only.to_string(),
+        _ if urls.len() <= NAMED_SITES => format!(
+            "{} and {}",
+            urls[..urls.len() - 1].join(", "),
+            urls[urls.len() - 1]
+        ),
+        _ => format!(
+            "{} and {} more",
+            urls[..NAMED_SITES].join(", "),
+            urls.len() - NAMED_SITES
+        ),
     }
 }
 
@@ -731,8 +756,34 @@ mod tests {
         assert!(analysis.rows.iter().all(|r| r.verified));
         assert_eq!(
             analysis.rows[1].verify_note.as_deref(),
-            Some("1 of 2 sites changed between requests (dynamic) and were not compared")
+            Some(
+                "1 of 2 sites changed between requests (dynamic) and were not compared: \
+                 http://127.0.0.1:1/1"
+            )
         );
+    }
+
+    /// The note names the sites that changed, the first three, and counts the rest.
+    #[test]
+    fn dynamic_sites_are_named_up_to_three() {
+        let run = |digest: u32| Outputs::Io((0..6).map(|i| ok(10, digest + i)).collect());
+        let mut seq = runs(Strategy::Sequential, 1, &[0.1, 0.1], run(0));
+        // Every site but the first changes between the two runs.
+        seq.measurements[1].outputs = Outputs::Io(
+            (0..6)
+                .map(|i| ok(10, if i == 0 { 0 } else { 100 + i }))
+                .collect(),
+        );
+        let analysis = io(&urls(6), &ExpectedBodies::Consistent, &[seq]);
+        assert_eq!(
+            analysis.rows[0].verify_note.as_deref(),
+            Some(
+                "5 of 6 sites changed between requests (dynamic) and were not compared: \
+                 http://127.0.0.1:1/1, http://127.0.0.1:1/2, http://127.0.0.1:1/3 and 2 more"
+            )
+        );
+        assert_eq!(first_few(&["a", "b"]), "a and b");
+        assert_eq!(first_few(&["a", "b", "c"]), "a, b and c");
     }
 
     /// Sequential's speedup is 1 by definition: no interval around it. With 3 runs the

@@ -135,8 +135,9 @@ pub struct ResultRow {
     /// Every run's results matched the expected ones: cpu, every value; io, every
     /// body's digest (see `verify_note` for what could not be compared).
     pub verified: bool,
-    /// Why part of the results could not be checked, e.g. dynamic sites; `null` when
-    /// everything was.
+    /// Why part of the results could not be checked, e.g. the sites whose body changed
+    /// between requests (dynamic), named, the first three and how many more; `null`
+    /// when everything was.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verify_note: Option<String>,
     /// A fingerprint of what the model returned in its first measured run. cpu: the
