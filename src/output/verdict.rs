@@ -140,7 +140,9 @@ fn language(rows: &[ResultRow], base: Strategy, sweep: bool, who: &str) -> Vec<S
                 failed.iter().map(item).collect::<Vec<_>>().join(", ")
             };
             let requests = |r: &ResultRow| r.io.as_ref().map_or(0, |io| io.failed);
-            let line = if failed.iter().all(|r| requests(r) > 0) {
+            let line = if failed.len() == 1 {
+                format!("{left_out} is the only model, and its time cannot be trusted")
+            } else if failed.iter().all(|r| requests(r) > 0) {
                 format!(
                     "every model had failed requests ({}), and a run timed on errors says \
                      nothing about its model",
@@ -637,6 +639,14 @@ mod tests {
             [
                 "no verdict: every model had failed requests (sequential 6, threads 6, async \
                  6), and a run timed on errors says nothing about its model"
+            ]
+        );
+        let alone = io_rows(&[(Async, 4, &[0.001, 0.001, 0.001], true)]);
+        assert_eq!(
+            lines(&alone),
+            [
+                "no verdict: async (6 failed requests) is the only model, and its time cannot \
+              be trusted"
             ]
         );
         // One model left: nothing to rank it against.
