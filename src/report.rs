@@ -125,8 +125,14 @@ pub struct ResultRow {
     /// `speedup / workers`, for cpu only: for I/O a worker waits rather than works,
     /// and the ratio means nothing (see `io.max_in_flight`).
     pub efficiency: Option<f64>,
-    /// 95 % bootstrap interval of the speedup; `null` for sequential, whose speedup is
-    /// 1 by definition, and when sequential was not run.
+    /// An interval of the speedup that holds it with at least 95 % confidence: the
+    /// distribution-free interval of the ratio of a sequential run to a run of this
+    /// model (the rank test's, as the gate uses; its coverage comes from the exact
+    /// distribution of the rank statistic, so it assumes no shape of the runs), widened
+    /// to hold `speedup` should the ratio of medians fall outside it. `null` for
+    /// sequential, whose speedup is 1 by definition, when sequential was not run, and
+    /// when the runs are too few for 95 % (3 a side reach 90 % at most; 4 a side
+    /// suffice): never an interval that claims more than it has.
     pub speedup_ci95: Option<[f64; 2]>,
     /// Indices into `wall_s.samples` of outlying runs (modified Z-score over 3.5).
     /// Flagged, never removed.
@@ -136,8 +142,9 @@ pub struct ResultRow {
     /// Every run's results matched the expected ones: cpu, every value; io, every
     /// body's digest (see `verify_note` for what could not be compared).
     pub verified: bool,
-    /// Why part of the results could not be checked, e.g. dynamic sites; `null` when
-    /// everything was.
+    /// Why part of the results could not be checked, e.g. the sites whose body changed
+    /// between requests (dynamic), named, the first three and how many more; `null`
+    /// when everything was.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verify_note: Option<String>,
     /// A fingerprint of what the model returned in its first measured run. cpu: the

@@ -63,6 +63,7 @@ fn report() -> Report {
     let threads = ResultRow {
         speedup: Some(2.0),
         efficiency: Some(1.0),
+        speedup_ci95: Some([1.5, 2.5]),
         ..row(
             Workload::Cpu,
             Strategy::Threads,
@@ -166,6 +167,11 @@ fn csv_has_one_row_per_result_with_every_figure() {
     assert_eq!(cell(3, "efficiency"), "", "not applicable to io");
     assert_eq!(cell(3, "requests_per_s"), "3200");
     assert_eq!(cell(3, "failed"), "1");
+    assert_eq!(
+        (cell(2, "speedup_ci_low"), cell(2, "speedup_ci_high")),
+        ("1.5".to_string(), "2.5".to_string())
+    );
+    assert_eq!(cell(1, "speedup_ci_low"), "", "none for sequential");
 }
 
 #[test]
@@ -210,10 +216,12 @@ fn markdown_carries_the_wide_table_and_the_verdict() {
     ] {
         assert!(text.contains(header), "{header}:\n{text}");
     }
+    // The verdict's interval is the report's.
     assert!(
-        text.contains("threads ran 2.00× (95 % CI "),
+        text.contains("threads ran 2.00× (95 % CI 1.50–2.50×) faster than sequential"),
         "the verdict line:\n{text}"
     );
+    assert!(text.contains(" 1.50–2.50× |"), "the wide column:\n{text}");
 }
 
 #[test]

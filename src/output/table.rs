@@ -7,8 +7,9 @@
 //! table*.
 //!
 //! How it looks is [`TableOptions`]: the border style (`--style`, ASCII when the
-//! locale is not UTF-8), color (the fastest model green, a parallel model slower than
-//! sequential red; never with `NO_COLOR` or when stdout is not a terminal), and the
+//! locale is not UTF-8), color (the fastest model that passed its checks green, a
+//! parallel model slower than sequential or a row that failed its checks red; never
+//! with `NO_COLOR` or when stdout is not a terminal), and the
 //! terminal's width (a table wider than the terminal, or than 100 columns off one,
 //! first stands its columns one space apart instead of two, then wraps cells).
 
@@ -440,24 +441,35 @@ fn kernel(row: &ResultRow) -> String {
     }
 }
 
+/// `NO` for a row that failed its checks (wrong results or failed requests: the
+/// gate's test, [`crate::compare::failed_checks`]), `yes*` when part could not be
+/// compared, `yes`.
 fn verified(row: &ResultRow) -> String {
-    match (row.verified, &row.verify_note) {
+    match (passed(row), &row.verify_note) {
         (false, _) => "NO".to_string(),
         (true, Some(_)) => "yes*".to_string(),
         (true, None) => "yes".to_string(),
     }
 }
 
-/// The row with the lowest median, if any.
-pub fn fastest(rows: &[ResultRow]) -> Option<usize> {
-    (0..rows.len()).min_by(|&a, &b| rows[a].wall_s.median.total_cmp(&rows[b].wall_s.median))
+/// True when the row passed its checks, as the gate judges them.
+fn passed(row: &ResultRow) -> bool {
+    crate::compare::failed_checks(row).is_none()
 }
 
-/// Green for the fastest row; red for a parallel model slower than sequential, or a
-/// row that failed its checks.
+/// The row with the lowest median among those that passed their checks, if any: a
+/// model whose requests failed is fast and worthless, never the fastest.
+pub fn fastest(rows: &[ResultRow]) -> Option<usize> {
+    (0..rows.len())
+        .filter(|&i| passed(&rows[i]))
+        .min_by(|&a, &b| rows[a].wall_s.median.total_cmp(&rows[b].wall_s.median))
+}
+
+/// Green for the fastest row that passed its checks; red for a parallel model slower
+/// than sequential, or a row that failed its checks.
 fn row_color(row: &ResultRow, fastest: bool) -> Option<Color> {
     let slower = row.strategy != row.strategy.baseline() && row.speedup.is_some_and(|s| s < 1.0);
-    if !row.verified || slower {
+    if !passed(row) || slower {
         Some(Color::Red)
     } else if fastest {
         Some(Color::Green)

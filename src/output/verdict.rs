@@ -5,13 +5,20 @@
 //!   sequential with the 95 % interval of that ratio, and how many times faster than
 //!   each other model (its best row, in a sweep).
 //! - Without sequential among the models, the same ratios against the fastest.
+//!
+//! The interval is the one the report stores (`speedup_ci95`, computed once in
+//! `analysis`), so the verdict, the JSON and the `--wide` table never disagree. It
+//! exists only for a model against its own sequential; between two other models
+//! (when sequential did not run) the verdict gives the ratio alone, rather than an
+//! interval the report does not hold.
 //! - Every parallel model slower than sequential, said plainly: that is a lesson of
 //!   the experiment (start-up or contention costs more than the parallelism saves),
 //!   not a bug.
+//! - Only rows that passed their checks (right results, no failed request: what the
+//!   gate asks) are ranked; the others are named apart, and when none is left, one
+//!   line says there is no verdict, and why.
 
-use crate::analysis::CONFIDENCE;
 use crate::report::ResultRow;
-use crate::significance::ratio_ci;
 use crate::strategy::Strategy;
 
 /// `text` broken at spaces into lines of at most `width` columns, the lines after the
@@ -33,26 +40,43 @@ pub fn wrap(text: &str, width: usize) -> String {
     lines.join("\n")
 }
 
-/// Resamples of the bootstrap interval of a ratio, and its fixed seed.
-const RESAMPLES: usize = 2000;
-const SEED: u64 = 0x5EED_0F7E_4D1C_7500;
-
 /// The verdict lines for one workload's rows: the Rust models' headline, the Python
 /// models' (each against its own sequential), every model slower than its
 /// sequential, and, when both languages ran, which lessons of the classic experiment
 /// carry over.
+///
+/// Only rows that passed their checks are ranked ([`passed`]): a model that returned
+/// wrong results, or whose requests failed (fast, as an error is quick), has a time
+/// that says nothing about the model. Such rows are named on a line of their own,
+/// and a language none of whose rows passed gets one line saying there is no
+/// verdict, and why.
 pub fn lines(rows: &[ResultRow]) -> Vec<String> {
     let sweep = has_sweep(rows);
     let (python, rust): (Vec<ResultRow>, Vec<ResultRow>) =
         rows.iter().cloned().partition(|r| r.strategy.is_python());
+    let both = !python.is_empty() && !rust.is_empty();
     let mut lines = Vec::new();
-    lines.extend(headline(&rust, Strategy::Sequential, sweep));
-    lines.extend(headline(&python, Strategy::PySequential, sweep));
-    let slower: Vec<String> = rows
+    let who = |models: &'static str| if both { models } else { "" };
+    lines.extend(language(
+        &rust,
+        Strategy::Sequential,
+        sweep,
+        who(" on the Rust models"),
+    ));
+    lines.extend(language(
+        &python,
+        Strategy::PySequential,
+        sweep,
+        who(" on the py-* models"),
+    ));
+    let ranked: Vec<ResultRow> = rows.iter().filter(|r| passed(r)).cloned().collect();
+    let slower: Vec<String> = ranked
         .iter()
         .filter(|r| r.strategy != r.strategy.baseline())
         .filter_map(|r| {
-            let base = rows.iter().find(|b| b.strategy == r.strategy.baseline())?;
+            let base = ranked
+                .iter()
+                .find(|b| b.strategy == r.strategy.baseline())?;
             (r.wall_s.median > base.wall_s.median).then(|| {
                 format!(
                     "{} ({:.2}× {})",
@@ -70,10 +94,82 @@ pub fn lines(rows: &[ResultRow]) -> Vec<String> {
             slower.join(", ")
         ));
     }
-    if !python.is_empty() && !rust.is_empty() {
-        lines.extend(lessons(rows));
+    if ranked.iter().any(|r| r.strategy.is_python())
+        && ranked.iter().any(|r| !r.strategy.is_python())
+    {
+        lines.extend(lessons(&ranked));
     }
     lines
+}
+
+/// True when a row's time can be ranked: every result right and no request failed.
+/// The gate's own test ([`crate::compare::failed_checks`]), so that a row the gate
+/// refuses to compare is never the verdict's winner either.
+fn passed(row: &ResultRow) -> bool {
+    failure(row).is_none()
+}
+
+/// Why a row's time cannot be trusted, `wrong results` or `3 failed requests`, by
+/// the gate's test ([`crate::compare::failed_checks`]); `None` when it passed its
+/// checks. Charts mark such rows with it too.
+pub fn failure(row: &ResultRow) -> Option<String> {
+    crate::compare::failed_checks(row)?;
+    Some(match row.io.as_ref().map_or(0, |io| io.failed) {
+        0 => "wrong results".to_string(),
+        1 => "1 failed request".to_string(),
+        n => format!("{n} failed requests"),
+    })
+}
+
+/// One language's lines: its headline over the rows that passed, and the rows left
+/// out; or, when fewer than two passed, one line saying there is no verdict and why.
+/// `who` names the language when both ran (` on the Rust models`).
+fn language(rows: &[ResultRow], base: Strategy, sweep: bool, who: &str) -> Vec<String> {
+    let (ranked, failed): (Vec<ResultRow>, Vec<ResultRow>) = rows.iter().cloned().partition(passed);
+    if failed.is_empty() {
+        return headline(&ranked, base, sweep).into_iter().collect();
+    }
+    let left_out: Vec<String> = failed
+        .iter()
+        .filter_map(|r| Some(format!("{} ({})", label(r, sweep), failure(r)?)))
+        .collect();
+    let left_out = left_out.join(", ");
+    match &ranked[..] {
+        [] => {
+            let listed = |item: &dyn Fn(&ResultRow) -> String| {
+                failed.iter().map(item).collect::<Vec<_>>().join(", ")
+            };
+            let requests = |r: &ResultRow| r.io.as_ref().map_or(0, |io| io.failed);
+            let line = if failed.len() == 1 {
+                format!("{left_out} is the only model, and its time cannot be trusted")
+            } else if failed.iter().all(|r| requests(r) > 0) {
+                format!(
+                    "every model had failed requests ({}), and a run timed on errors says \
+                     nothing about its model",
+                    listed(&|r| format!("{} {}", label(r, sweep), requests(r)))
+                )
+            } else if failed.iter().all(|r| requests(r) == 0) {
+                format!(
+                    "every model returned wrong results ({}), so no time can be trusted",
+                    listed(&|r| label(r, sweep))
+                )
+            } else {
+                format!("no model passed its checks, so no time can be trusted: {left_out}")
+            };
+            vec![format!("no verdict{who}: {line}")]
+        }
+        [only] => vec![format!(
+            "no verdict{who}: only {} passed its checks, with nothing to compare it with; \
+             left out: {left_out}",
+            label(only, sweep)
+        )],
+        _ => headline(&ranked, base, sweep)
+            .into_iter()
+            .chain([format!(
+                "left out of the verdict{who}, as their times cannot be trusted: {left_out}"
+            )])
+            .collect(),
+    }
 }
 
 /// "X ran N× (95 % CI a–b×) faster than BASE, M× faster than Y, …" for one
@@ -113,10 +209,12 @@ fn headline(rows: &[ResultRow], base: Strategy, sweep: bool) -> Option<String> {
         }
     }
     // The same work cannot go faster than the workers that share it: say so in the
-    // line itself, so that the ratio is never read as a plain fact.
+    // line itself, so that the ratio is never read as a plain fact. (Speedups are
+    // against `base`: none to speak of when it was left out.)
+    let has_base = rows.iter().any(|r| r.strategy == base);
     if let Some(row) = rows
         .iter()
-        .filter(|r| crate::selfcheck::impossible_speedup(r))
+        .filter(|r| has_base && crate::selfcheck::impossible_speedup(r))
         .max_by(|a, b| {
             a.speedup
                 .unwrap_or(0.0)
@@ -230,26 +328,31 @@ fn best_of_each_model<'a>(rows: &'a [ResultRow], fastest: &ResultRow) -> Vec<&'a
     best
 }
 
-/// `130× (95 % CI 127–133×)`: how many times faster `fast` ran than `slow`.
+/// `130× (95 % CI 127–133×)`: how many times faster `fast` ran than `slow`, with the
+/// interval the report stores when one of the two is the other's sequential (the
+/// ratio is then a row's speedup, or its inverse); the ratio alone otherwise, or when
+/// the runs were too few for an interval.
 fn times(slow: &ResultRow, fast: &ResultRow) -> String {
-    let ratio = slow.wall_s.median / fast.wall_s.median;
-    let (low, high) = ratio_ci(
-        &slow.wall_s.samples,
-        &fast.wall_s.samples,
-        CONFIDENCE,
-        RESAMPLES,
-        SEED,
-    );
-    if slow.runs < 2 || fast.runs < 2 || !low.is_finite() {
-        return format!("{}×", number(ratio));
+    let ratio = format!("{}×", number(slow.wall_s.median / fast.wall_s.median));
+    match speedup_interval(slow, fast) {
+        Some([low, high]) => format!("{ratio} (95 % CI {}–{}×)", number(low), number(high)),
+        None => ratio,
     }
-    format!(
-        "{}× ({:.0} % CI {}–{}×)",
-        number(ratio),
-        CONFIDENCE * 100.0,
-        number(low),
-        number(high)
-    )
+}
+
+/// The stored interval of `slow`'s median over `fast`'s, when one row is the other's
+/// baseline: `fast`'s `speedup_ci95`, or `slow`'s inverted.
+fn speedup_interval(slow: &ResultRow, fast: &ResultRow) -> Option<[f64; 2]> {
+    let is_baseline_of = |base: &ResultRow, row: &ResultRow| {
+        base.strategy == row.strategy.baseline() && row.strategy != base.strategy
+    };
+    if is_baseline_of(slow, fast) {
+        fast.speedup_ci95
+    } else if is_baseline_of(fast, slow) {
+        slow.speedup_ci95.map(|[low, high]| [1.0 / high, 1.0 / low])
+    } else {
+        None
+    }
 }
 
 /// `26×`, without an interval.
@@ -267,144 +370,4 @@ fn number(value: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis;
-    use crate::runner::ModelRuns;
-    use crate::workload::cpu::Kernel;
-    use crate::workload::{CpuJob, Outputs};
-
-    fn rows(models: &[(Strategy, usize, [f64; 3])]) -> Vec<ResultRow> {
-        let job = CpuJob {
-            kernel: Kernel::Squares,
-            numbers: vec![3],
-        };
-        let runs: Vec<ModelRuns> = models
-            .iter()
-            .map(|(s, w, walls)| ModelRuns::fixture(*s, *w, walls, Outputs::Cpu(vec![5])))
-            .collect();
-        analysis::cpu(&job, &runs).rows
-    }
-
-    #[test]
-    fn names_the_fastest_with_its_ratio_against_sequential_and_the_rest() {
-        let lines = lines(&rows(&[
-            (Strategy::Sequential, 1, [8.0, 8.1, 7.9]),
-            (Strategy::Threads, 5, [1.6, 1.65, 1.6]),
-            (Strategy::Async, 200, [0.062, 0.0625, 0.0615]),
-        ]));
-        assert_eq!(lines.len(), 1, "{lines:?}");
-        let line = &lines[0];
-        assert!(line.starts_with("async ran 129× (95 % CI "), "{line}");
-        assert!(
-            line.ends_with("faster than sequential, 25.8× faster than threads"),
-            "{line}"
-        );
-    }
-
-    /// 3.34× on 2 workers is what the AMD host printed when the kernel's inlined
-    /// copies ran at different speeds: the verdict must not state it as a fact.
-    #[test]
-    fn a_speedup_above_the_worker_count_is_never_a_plain_fact() {
-        let biased = lines(&rows(&[
-            (Strategy::Sequential, 1, [0.146, 0.147, 0.145]),
-            (Strategy::Threads, 2, [0.0437, 0.0440, 0.0435]),
-            (Strategy::Rayon, 2, [0.080, 0.081, 0.079]),
-        ]));
-        let line = &biased[0];
-        assert!(line.starts_with("threads ran 3.34× "), "{line}");
-        assert!(
-            line.contains(
-                "But threads ran 3.34× faster than sequential with 2 workers, more than the \
-                 same work allows: these figures are biased"
-            ),
-            "{line}"
-        );
-        // Under the worker count, no caveat.
-        let fair = lines(&rows(&[
-            (Strategy::Sequential, 1, [0.146, 0.147, 0.145]),
-            (Strategy::Threads, 2, [0.080, 0.081, 0.079]),
-        ]));
-        assert!(!fair[0].contains("biased"), "{}", fair[0]);
-    }
-
-    #[test]
-    fn without_sequential_the_ratios_are_against_the_fastest() {
-        let lines = lines(&rows(&[
-            (Strategy::Threads, 2, [0.050, 0.051, 0.049]),
-            (Strategy::Rayon, 2, [0.040, 0.041, 0.039]),
-        ]));
-        assert_eq!(lines.len(), 1);
-        assert!(
-            lines[0].starts_with("rayon ran 1.25× (95 % CI "),
-            "{}",
-            lines[0]
-        );
-        assert!(lines[0].ends_with("faster than threads"), "{}", lines[0]);
-    }
-
-    #[test]
-    fn a_parallel_model_slower_than_sequential_is_said_plainly() {
-        let lines = lines(&rows(&[
-            (Strategy::Sequential, 1, [1.0, 1.0, 1.0]),
-            (Strategy::Threads, 2, [0.5, 0.5, 0.5]),
-            (Strategy::Spawn, 2, [1.25, 1.25, 1.25]),
-        ]));
-        assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(
-            lines[1].starts_with("slower than sequential: spawn (0.80× sequential)."),
-            "{}",
-            lines[1]
-        );
-    }
-
-    #[test]
-    fn a_sweep_names_the_worker_count() {
-        let lines = lines(&rows(&[
-            (Strategy::Sequential, 1, [1.0, 1.0, 1.0]),
-            (Strategy::Threads, 1, [1.0, 1.0, 1.0]),
-            (Strategy::Threads, 2, [0.5, 0.5, 0.5]),
-        ]));
-        assert!(lines[0].starts_with("threads ×2 ran 2.00×"), "{lines:?}");
-    }
-
-    /// With both languages: each headline against its own sequential, and the lessons.
-    #[test]
-    fn the_lessons_of_the_experiment_come_from_the_run() {
-        use Strategy::*;
-        let lines = lines(&rows(&[
-            (Sequential, 1, [0.08, 0.08, 0.08]),
-            (Threads, 2, [0.04, 0.04, 0.04]),
-            (Processes, 2, [0.045, 0.045, 0.045]),
-            (PySequential, 1, [8.0, 8.0, 8.0]),
-            (PyThreads, 2, [10.0, 10.0, 10.0]),
-            (PyProcesses, 2, [4.0, 4.0, 4.0]),
-        ]));
-        assert!(lines[0].starts_with("threads ran 2.00× "), "{lines:?}");
-        assert!(lines[1].starts_with("py-processes ran 2.00× "), "{lines:?}");
-        assert!(lines[1].contains("faster than py-sequential"), "{lines:?}");
-        assert!(
-            lines[2].starts_with("slower than sequential: py-threads (0.80× py-sequential)"),
-            "{lines:?}"
-        );
-        assert_eq!(
-            lines[3],
-            "GIL: py-threads ran 0.80× py-sequential's speed; Rust threads 2.00× sequential's"
-        );
-        assert!(lines[4].starts_with("processes pay start-up: py-processes ran 2.00×"));
-        assert_eq!(
-            lines[5],
-            "language: Rust sequential ran 100× faster than py-sequential"
-        );
-    }
-
-    #[test]
-    fn long_lines_wrap_at_spaces() {
-        let text = "async ran 10.7× faster than sequential, 2.21× faster than threads";
-        assert_eq!(
-            wrap(text, 40),
-            "async ran 10.7× faster than sequential,\n  2.21× faster than threads"
-        );
-        assert_eq!(wrap("short", 40), "short");
-    }
-}
+mod tests;

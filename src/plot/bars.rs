@@ -5,6 +5,11 @@
 //! The time axis is in ms or s by magnitude, and logarithmic when the medians spread
 //! over more than [`LOG_SPREAD`]× (an 8 s sequential bar would flatten a 65 ms async
 //! one to a sliver). The axis reaches far enough right for every row's figures to fit.
+//!
+//! A row that failed its checks (wrong results, or failed requests: quick errors, so
+//! a short bar) gets no bar: its name stays on the axis, and `FAILED: …` in
+//! vermillion says why where the bar would start. Its time sets no axis, and no row
+//! is given a speedup over a sequential that failed.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -12,9 +17,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::frame::{Frame, MARGIN, X_LABEL_AREA};
 use super::scale::{Axis, LOG_SPREAD, Scale, row_at, row_pos, ticks_125, time_unit};
-use super::style::{self, INK};
+use super::style::{self, INK, SLOWER};
 use super::{interval_name, median_interval};
 use crate::output::format;
+use crate::output::verdict::failure;
 use crate::report::ResultRow;
 use crate::strategy::Strategy;
 
@@ -43,6 +49,8 @@ struct Bar {
     hi: f64,
     /// Written after the whisker: `65.3 ms · 123×`.
     label: String,
+    /// Why the row failed its checks (`6 failed requests`): then no bar is drawn.
+    failed: Option<String>,
 }
 
 /// Draws the bars of one workload's rows (one worker count per model) on `area`.
@@ -54,17 +62,27 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let max_s = rows
+    let timed: Vec<&ResultRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| failure(r).is_none())
+        .collect();
+    let max_s = timed
         .iter()
         .map(|r| median_interval(r).hi.max(r.wall_s.median))
         .fold(0.0, f64::max);
     let (factor, unit) = time_unit(max_s);
+    // A speedup only over a baseline that passed its checks.
+    let timed_baseline = |r: &ResultRow| timed.iter().any(|b| b.strategy == r.strategy.baseline());
     let bars: Vec<Bar> = rows
         .iter()
         .map(|r| {
             let interval = median_interval(r);
             let mut label = format::seconds(r.wall_s.median);
-            if let Some(speedup) = r.speedup.filter(|_| r.strategy != Strategy::Sequential) {
+            if let Some(speedup) = r
+                .speedup
+                .filter(|_| r.strategy != Strategy::Sequential && timed_baseline(r))
+            {
                 label.push_str(&format!(" · {}", times(speedup)));
             }
             Bar {
@@ -74,6 +92,7 @@ where
                 lo: interval.lo.min(r.wall_s.median) * factor,
                 hi: interval.hi.max(r.wall_s.median) * factor,
                 label,
+                failed: failure(r),
             }
         })
         .collect();
@@ -102,10 +121,14 @@ where
         caption: title(workload, &bars),
         x: &axis,
         y: &Axis::rows(n),
-        x_desc: format!(
-            "median wall time, {unit}{scale_note} (whisker: {})",
-            interval_name(rows)
-        ),
+        x_desc: if timed.is_empty() {
+            "median wall time: none to draw, as no model passed its checks".to_string()
+        } else {
+            format!(
+                "median wall time, {unit}{scale_note} (whisker: {})",
+                interval_name(&timed)
+            )
+        },
         y_desc: "model".to_string(),
         y_label_area: Y_LABEL_AREA,
         x_label: None,
@@ -115,8 +138,18 @@ where
     .draw(area)?;
 
     let start = axis.lo;
+    let failed_style = style::bold_text(style::LABEL_SIZE, SLOWER, HPos::Left, VPos::Center);
     for (i, bar) in bars.iter().enumerate() {
         let y = row_pos(i, n);
+        if let Some(why) = &bar.failed {
+            chart.draw_series([EmptyElement::at((start, y))
+                + Text::new(
+                    format!("FAILED: {why}"),
+                    (LABEL_GAP, 0),
+                    failed_style.clone(),
+                )])?;
+            continue;
+        }
         let color = style::model_color(bar.strategy);
         chart.draw_series([Rectangle::new(
             [(start, y - BAR_HALF), (bar.median, y + BAR_HALF)],
@@ -138,6 +171,13 @@ where
 /// The time axis: from zero (linear) or from a round value below the fastest interval
 /// (log), out to where every row's whisker and label fit.
 fn time_axis(bars: &[Bar], label_shares: &[f64]) -> Axis {
+    // A failed row's time sets nothing: it is not drawn.
+    let (bars, label_shares): (Vec<&Bar>, Vec<f64>) = bars
+        .iter()
+        .zip(label_shares)
+        .filter(|(b, _)| b.failed.is_none())
+        .map(|(b, share)| (b, *share))
+        .unzip();
     let min_lo = bars.iter().map(|b| b.lo).fold(f64::INFINITY, f64::min);
     let max_hi = bars.iter().map(|b| b.hi).fold(0.0, f64::max);
     if max_hi <= 0.0 || !max_hi.is_finite() {

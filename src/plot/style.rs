@@ -13,8 +13,8 @@ use crate::strategy::Strategy;
 
 /// Okabe–Ito colors (safe for the common color vision deficiencies), by position in
 /// [`Strategy::ALL`]; sequential, the reference, is a neutral grey. Vermillion is kept
-/// out: it means "slower" ([`SLOWER`]). A model added to `Strategy::ALL` takes the
-/// next color, so every chart keeps working.
+/// out: it means "slower" or "failed" ([`SLOWER`]). A model added to `Strategy::ALL`
+/// takes the next color, so every chart keeps working.
 const PALETTE: [RGBColor; 7] = [
     RGBColor(0x6E, 0x6E, 0x6E), // grey
     RGBColor(0x00, 0x72, 0xB2), // blue
@@ -25,7 +25,8 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(0x00, 0x00, 0x00), // black
 ];
 
-/// A comparison row found slower: Okabe–Ito vermillion.
+/// A comparison row found slower, or a report row that failed its checks: Okabe–Ito
+/// vermillion.
 pub const SLOWER: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 /// Text, axes, whiskers.
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);

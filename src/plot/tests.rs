@@ -282,6 +282,79 @@ fn one_worker_count_gives_bars_per_workload() {
     );
 }
 
+/// `bars_report` with io async's requests all failed (the fastest bar, 65 ms, and a
+/// worthless one) and cpu sequential's results wrong.
+fn failed_report() -> Report {
+    let mut report = bars_report();
+    for row in &mut report.results {
+        match (row.workload, row.strategy) {
+            (Workload::Io, Strategy::Async) => {
+                row.verified = false;
+                row.io = Some(crate::report::IoFigures {
+                    requests: 160,
+                    bytes: 0,
+                    requests_per_s: 160.0 / row.wall_s.median,
+                    latency_s: crate::report::Latency {
+                        p50: 0.001,
+                        p90: 0.001,
+                        p99: 0.001,
+                        max: 0.001,
+                    },
+                    failures: [("connect".to_string(), 800)].into(),
+                    failed: 800,
+                    max_in_flight: 8,
+                });
+            }
+            (Workload::Cpu, Strategy::Sequential) => row.verified = false,
+            _ => {}
+        }
+    }
+    report
+}
+
+/// A row that failed its checks is marked FAILED, with why, instead of a bar; its
+/// time sets no axis, and no row gets a speedup over a sequential that failed.
+#[test]
+fn failed_rows_are_marked_not_drawn() {
+    let svg = report_svg(&failed_report()).unwrap();
+    let texts = texts(&svg);
+    assert!(has_text(&texts, "FAILED: 800 failed requests"), "{texts:?}");
+    assert!(has_text(&texts, "FAILED: wrong results"), "{texts:?}");
+    assert!(!has_text(&texts, "65.0 ms"), "no figures for a failed row");
+    // io without async spans 1.03–8.04 s: linear, where async's 65 ms made it log.
+    assert!(!has_text(&texts, "log scale"), "{texts:?}");
+    // cpu: sequential failed, so no bar says how many times faster than it.
+    assert!(has_text(&texts, "840 ms"));
+    assert!(
+        !texts.iter().any(|t| t.starts_with("840 ms ·")),
+        "{texts:?}"
+    );
+    // io: the others keep their speedups.
+    assert!(has_text(&texts, "1.03 s · 7.81×"), "{texts:?}");
+    // Async is drawn once fewer: its io bar, whisker and label are gone.
+    let drawn = |report: &Report| in_color(&report_svg(report).unwrap(), &hex(Strategy::Async));
+    assert_eq!(drawn(&failed_report()) + 1, drawn(&bars_report()));
+    // The failure marks are vermillion.
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let vermillion: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("fill") == Some("#D55E00"))
+        .filter_map(|n| n.text().map(str::trim))
+        .collect();
+    assert_eq!(
+        vermillion,
+        ["FAILED: wrong results", "FAILED: 800 failed requests"]
+    );
+    // Nothing passed: the axis says there is nothing to draw.
+    let mut none = failed_report();
+    none.results.iter_mut().for_each(|r| r.verified = false);
+    let nothing = report_svg(&none).unwrap();
+    assert!(
+        nothing.contains("median wall time: none to draw, as no model passed its checks"),
+        "{nothing}"
+    );
+}
+
 #[test]
 fn several_worker_counts_give_the_sweep() {
     let svg = report_svg(&sweep_report()).unwrap();
@@ -449,6 +522,11 @@ fn write_fixture_charts() {
     write_svg(
         &dir.join("mixed.svg"),
         &report_svg(&mixed_report()).unwrap(),
+    )
+    .unwrap();
+    write_svg(
+        &dir.join("failed.svg"),
+        &report_svg(&failed_report()).unwrap(),
     )
     .unwrap();
     let compare = comparison_svg(&change_rows(), 0.10).unwrap();

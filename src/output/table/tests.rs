@@ -214,3 +214,28 @@ fn color_marks_the_fastest_and_the_slower_than_sequential() {
     // Color changes no column: its escape codes take no room on screen.
     assert_eq!(strip_ansi(&io), plain);
 }
+
+/// The table agrees with the gate: async, the fastest row, failed requests, so the
+/// fastest (green) is the fastest row that passed its checks.
+#[test]
+fn the_fastest_row_is_one_that_passed_its_checks() {
+    let rows = io_rows();
+    assert_eq!(rows[2].strategy, Strategy::Async);
+    assert_eq!(fastest(&rows), Some(1), "threads, not async");
+    let colored = TableOptions {
+        color: true,
+        ..plain()
+    };
+    let io = render(Workload::Io, &rows, &colored);
+    let threads = io.lines().find(|l| l.contains("threads")).unwrap();
+    assert!(
+        threads.contains("\u{1b}[38;5;10m") || threads.contains("\u{1b}[32m"),
+        "{threads:?}"
+    );
+    // A report whose io row counts failures is NO, whatever its verified flag says.
+    let mut marked = rows.clone();
+    marked[2].verified = true;
+    let plain = render(Workload::Io, &marked, &plain());
+    let line = plain.lines().find(|l| l.starts_with("async")).unwrap();
+    assert!(line.ends_with("NO"), "{line}");
+}
