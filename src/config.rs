@@ -217,19 +217,14 @@ pub fn bench(
             .any(|s| s.is_python())
             .then(|| "python3".to_string())
     });
+    // clap has checked --precision (a fraction between 0 and 1), and refuses it and
+    // --max-time beside --runs, which leaves them nothing to decide.
     let stop = match engine.runs {
         Some(_) => None,
-        None => {
-            let precision = crate::compare::parse_fraction(&engine.precision)
-                .map_err(|e| usage(format!("--precision: {e}")))?;
-            if !(precision > 0.0 && precision < 1.0) {
-                return Err(usage("--precision must be between 0 % and 100 %"));
-            }
-            Some(StopRule {
-                precision,
-                max_time: engine.max_time,
-            })
-        }
+        None => Some(StopRule {
+            precision: engine.precision,
+            max_time: engine.max_time,
+        }),
     };
     let cpu = cpu
         .map(|args| cpu_plan(args, engine.workers.as_ref(), engine.runs))
@@ -419,8 +414,9 @@ pub fn largest_squares_arg() -> u64 {
     fits
 }
 
-/// The I/O job. clap has checked every number: --concurrency, --repeat and
-/// --requests are at least 1 and --timeout is more than 0.
+/// The I/O job. clap has checked every number (--concurrency, --repeat and
+/// --requests are at least 1 and --timeout is more than 0), that --repeat comes with
+/// --sites, and that the built-in server's flags do not.
 fn io_plan(
     args: &IoArgs,
     workers: Option<&WorkerCounts>,
