@@ -60,19 +60,29 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
 /// make, before anything runs: a gate that cannot work must not cost a long run first.
 pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
     let thresholds = thresholds(&args.thresholds)?;
-    let workloads: Vec<Workload> = [
-        (Workload::Cpu, plan.cpu.is_some()),
-        (Workload::Io, plan.io.is_some()),
+    let workloads: Vec<(Workload, &[usize])> = [
+        (
+            Workload::Cpu,
+            plan.cpu.as_ref().map(|cpu| cpu.workers.as_slice()),
+        ),
+        (
+            Workload::Io,
+            plan.io.as_ref().map(|io| io.workers.as_slice()),
+        ),
     ]
     .into_iter()
-    .filter_map(|(workload, runs)| runs.then_some(workload))
+    .filter_map(|(workload, workers)| Some((workload, workers?)))
     .collect();
+    let selection = expect::Selection {
+        workloads: &workloads,
+        strategies: &plan.strategies,
+    };
     let expectations = args
         .expect
         .iter()
         .map(|text| {
             expect::parse(text)
-                .and_then(|e| expect::check_selection(&e, &workloads, &plan.strategies).map(|()| e))
+                .and_then(|e| expect::check_selection(&e, selection).map(|()| e))
                 .map_err(|e| usage(format!("--expect '{text}': {e}")))
         })
         .collect::<anyhow::Result<_>>()?;

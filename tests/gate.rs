@@ -799,3 +799,105 @@ fn a_baseline_build_with_too_few_runs_or_beside_a_baseline_is_a_usage_error() {
         "{err}"
     );
 }
+
+#[test]
+fn expectations_that_could_only_fail_after_the_run_are_refused_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let cpu = |more: &[&'static str]| -> Vec<&'static str> {
+        let job = [
+            "cpu",
+            "--numbers",
+            "1000,2000",
+            "--warmup",
+            "0",
+            "--runs",
+            "1",
+        ];
+        job.iter().chain(more).copied().collect()
+    };
+    let cases: [(Vec<&str>, &str, &str); 4] = [
+        (
+            // A sweep: one threads row per worker count.
+            cpu(&[
+                "--strategy",
+                "sequential,threads",
+                "--workers",
+                "1,2",
+                "--expect",
+                "cpu.threads.speedup > 0",
+            ]),
+            "cpu.threads.speedup > 0",
+            "threads runs at 2 worker counts (--workers 1,2), a row each, and an expectation names one figure; give --workers one count",
+        ),
+        (
+            // On the right-hand side too.
+            cpu(&[
+                "--strategy",
+                "sequential,threads",
+                "--workers",
+                "1..=3",
+                "--expect",
+                "cpu.sequential.median < cpu.threads.median",
+            ]),
+            "cpu.sequential.median < cpu.threads.median",
+            "threads runs at 3 worker counts (--workers 1,2,3), a row each, and an expectation names one figure; give --workers one count",
+        ),
+        (
+            // A Python model's speedup is against py-sequential, not sequential.
+            cpu(&[
+                "--strategy",
+                "sequential,py-threads",
+                "--expect",
+                "cpu.py-threads.speedup > 0",
+            ]),
+            "cpu.py-threads.speedup > 0",
+            "speedup of py-threads is measured against py-sequential, which is not among the models run (--strategy sequential,py-threads)",
+        ),
+        (
+            // io rows have a speedup but no efficiency.
+            vec![
+                "io",
+                "--requests",
+                "2",
+                "--latency",
+                "0",
+                "--warmup",
+                "0",
+                "--runs",
+                "1",
+                "--strategy",
+                "sequential,threads",
+                "--expect",
+                "io.threads.efficiency > 0",
+            ],
+            "io.threads.efficiency > 0",
+            "efficiency is a cpu figure; io rows have none",
+        ),
+    ];
+    for (args, expectation, why) in cases {
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            format!("error: --expect '{expectation}': {why}"),
+            "{args:?}"
+        );
+        assert_nothing_ran(dir, &output);
+    }
+    // A model that runs once, whatever --workers says, is one row in a sweep.
+    let output = concbench_in(
+        dir,
+        &cpu(&[
+            "--strategy",
+            "sequential,threads",
+            "--workers",
+            "1,2",
+            "--no-save",
+            "--expect",
+            "cpu.sequential.speedup >= 1",
+        ]),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
