@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use crate::analysis::{self, Analysis, ExpectedBodies};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
-use crate::export::{Destination, ExportManager};
+use crate::export::ExportManager;
 use crate::machine::Machine;
 use crate::output::table::{self, TableOptions};
 use crate::output::{progress, title, verdict};
@@ -159,36 +159,25 @@ pub fn run(
             crate::output::warn(warning);
         }
     }
-    exports.write_all(&report, out)?;
-    if let Some(path) = &config.save.plot {
-        crate::plot::write_svg(path, &crate::plot::report_svg(&report)?)?;
-        eprintln!("plotted {}", path.display());
-    }
-    for (format, destination) in &config.save.exports {
-        if let Destination::File(path) = destination {
-            eprintln!("exported {} to {}", format.name(), path.display());
-        }
-    }
+    exports.write_stdout(&report, out)?;
 
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
     let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
-    // The report is saved whatever happened (figures are never lost), but a run that
-    // failed its checks never becomes a baseline.
-    let saved = save(config, &report, started, !problems.is_empty() || failed > 0)?;
     // The baseline build's runs, beside this build's report: what the gate compared
     // can be compared (and plotted) again.
     let baseline_build = match &config.gate.baseline_build {
         Some(binary) if !baseline_build.rows.is_empty() => {
-            let theirs = baseline_build.report(&report);
-            if let Some(path) = &saved {
-                let path = baseline_build_path(path);
-                results::save(&theirs, &path)?;
-                eprintln!("saved {} (the baseline build's runs)", path.display());
-            }
-            Some((binary.clone(), theirs))
+            Some((binary.clone(), baseline_build.report(&report)))
         }
         _ => None,
     };
+    let theirs = baseline_build.as_ref().map(|(_, theirs)| theirs);
+    let checks_failed = !problems.is_empty() || failed > 0;
+    let kept = keep(config, &report, &exports, theirs, started, checks_failed);
+    for note in &kept.notes {
+        eprintln!("{note}");
+    }
+    kept.result()?;
     if !problems.is_empty() {
         let list: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
         bail!("wrong results: {}", list.join("; "));
@@ -207,6 +196,90 @@ pub fn run(
         }
         None => gate::after_run(&report, &config.gate, gate_out),
     }
+}
+
+/// What [`keep`] wrote and what it could not.
+#[derive(Default)]
+struct Kept {
+    /// Where each file went (`saved results/cpu-….json`, `exported csv to out.csv`),
+    /// for stderr, terminal or not: a CI log must show where its files went.
+    notes: Vec<String>,
+    /// Each write that failed; the others were made all the same.
+    failures: Vec<anyhow::Error>,
+}
+
+impl Kept {
+    /// `Ok` when every file was written; else the failure, or all of them on one line.
+    fn result(self) -> anyhow::Result<()> {
+        let mut failures = self.failures;
+        match failures.len() {
+            0 => Ok(()),
+            1 => Err(failures.remove(0)),
+            _ => {
+                let all: Vec<String> = failures.iter().map(|e| format!("{e:#}")).collect();
+                bail!("{}", all.join("; "))
+            }
+        }
+    }
+}
+
+/// Writes every file of a finished run, the report first: then the baseline build's
+/// runs beside it, the baseline (unless the run failed its checks: `checks_failed`),
+/// the chart and the exports. A write that fails costs only its own file, so a bad
+/// export path never loses the report. The destinations were checked before the run
+/// ([`crate::config`]); this is for what can still go wrong (a full disk).
+fn keep(
+    config: &BenchConfig,
+    report: &Report,
+    exports: &ExportManager,
+    baseline_build: Option<&Report>,
+    started: SystemTime,
+    checks_failed: bool,
+) -> Kept {
+    let mut kept = Kept::default();
+    let saved = match save(config, report, started) {
+        Ok(saved) => saved,
+        Err(e) => {
+            kept.failures.push(e);
+            None
+        }
+    };
+    if let Some(path) = &saved {
+        kept.notes.push(format!("saved {}", path.display()));
+    }
+    if let Some(path) = &config.save.baseline {
+        match save_baseline(report, path, checks_failed) {
+            Ok(note) => kept.notes.push(note),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    if let (Some(theirs), Some(path)) = (baseline_build, &saved) {
+        let path = results::baseline_build_path(path);
+        match results::save(theirs, &path) {
+            Ok(()) => kept.notes.push(format!(
+                "saved {} (the baseline build's runs)",
+                path.display()
+            )),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    if let Some(path) = &config.save.plot {
+        let plotted =
+            crate::plot::report_svg(report).and_then(|svg| crate::plot::write_svg(path, &svg));
+        match plotted {
+            Ok(()) => kept.notes.push(format!("plotted {}", path.display())),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    for (format, path, written) in exports.write_files(report) {
+        match written {
+            Ok(()) => kept
+                .notes
+                .push(format!("exported {} to {}", format.name(), path.display())),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    kept
 }
 
 /// The rows and run counts of `--baseline-build`, workload by workload.
@@ -251,43 +324,36 @@ impl BaselineBuild {
     }
 }
 
-/// `results/cpu-X.json` → `results/cpu-X-baseline-build.json`.
-fn baseline_build_path(report: &std::path::Path) -> std::path::PathBuf {
-    let stem = report.file_stem().unwrap_or_default().to_string_lossy();
-    report.with_file_name(format!("{stem}-baseline-build.json"))
-}
-
-/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked and
-/// the run passed its checks (`checks_failed` is false and every row is verified
-/// without failed requests): a baseline that `compare` would refuse is never saved.
+/// Saves the report where `--output`/`--no-save` say; returns where.
 fn save(
     config: &BenchConfig,
     report: &Report,
     started: SystemTime,
-    checks_failed: bool,
 ) -> anyhow::Result<Option<std::path::PathBuf>> {
-    let label = match (&config.cpu, &config.io) {
-        (Some(_), Some(_)) => "all",
-        (Some(_), None) => "cpu",
-        _ => "io",
-    };
     // `--output` replaces its file, as the user asked; a default name never replaces
     // an earlier run saved in the same second.
-    let saved = match &config.save.to {
+    Ok(match &config.save.to {
         SaveTo::Nowhere => None,
-        SaveTo::Path(path) => Some(results::save(report, path).map(|()| path.clone())?),
+        SaveTo::Path(path) => {
+            results::save(report, path)?;
+            Some(path.clone())
+        }
         SaveTo::DefaultName => Some(results::save_new(
             report,
-            &results::default_path(label, started),
+            &results::default_path(config.label(), started),
         )?),
-    };
-    // Always said, terminal or not: a CI log must show where its files went.
-    if let Some(path) = &saved {
-        eprintln!("saved {}", path.display());
-    }
-    let Some(path) = &config.save.baseline else {
-        return Ok(saved);
-    };
+    })
+}
+
+/// Saves the report as the baseline at `path` if the run passed its checks
+/// (`checks_failed` is false and every row is verified without failed requests): a
+/// baseline that `compare` would refuse is never saved. Returns the line that says
+/// what became of it.
+fn save_baseline(
+    report: &Report,
+    path: &std::path::Path,
+    checks_failed: bool,
+) -> anyhow::Result<String> {
     let name = path.file_stem().unwrap_or_default().to_string_lossy();
     let mut failures: Vec<String> = report
         .results
@@ -305,16 +371,14 @@ fn save(
         failures.push("wrong results".to_string());
     }
     if !failures.is_empty() {
-        eprintln!(
+        return Ok(format!(
             "not saved as baseline {name}: the run failed its checks ({})",
             failures.join(", ")
-        );
-        return Ok(saved);
+        ));
     }
     let verb = if path.exists() { "replaced" } else { "saved" };
     results::save(report, path)?;
-    eprintln!("{verb} baseline {name} ({})", path.display());
-    Ok(saved)
+    Ok(format!("{verb} baseline {name} ({})", path.display()))
 }
 
 /// Runs every model on `job` at every worker count (sequential once, with 1),
@@ -435,4 +499,113 @@ fn measured_rounds(models: &[runner::ModelRuns]) -> u32 {
         .max()
         .unwrap_or(0);
     u32::try_from(rounds).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SaveConfig;
+    use crate::export::{Destination, ExportFormat};
+    use crate::report::ReportConfig;
+
+    /// A plan that only saves, as `save` says.
+    fn saving(save: SaveConfig) -> BenchConfig {
+        BenchConfig {
+            strategies: vec![Strategy::Sequential],
+            warmup: 0,
+            stop: None,
+            run_timeout: None,
+            python: None,
+            format: Format::Table,
+            wide: false,
+            style: None,
+            cpu: None,
+            io: None,
+            save,
+            gate: gate::GateConfig::default(),
+        }
+    }
+
+    fn report() -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            created_at: "2026-11-22T03:15:00Z".into(),
+            machine: Machine::current(),
+            config: ReportConfig {
+                warmup: 0,
+                strategies: vec![Strategy::Sequential],
+                cpu: None,
+                io: None,
+                python: None,
+            },
+            results: Vec::new(),
+        }
+    }
+
+    /// What went wrong after the run, where the check before it cannot see (a disk
+    /// that filled up, a directory replaced by a file meanwhile): the report is
+    /// saved first, and each other file is written or fails on its own.
+    #[test]
+    fn a_file_that_cannot_be_written_costs_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        std::fs::write(dir.join("FILE"), "a regular file").unwrap();
+        let bad = dir.join("FILE").join("x.csv");
+        let config = saving(SaveConfig {
+            to: SaveTo::Path(dir.join("r.json")),
+            baseline: None,
+            plot: None,
+            exports: vec![
+                (ExportFormat::Csv, Destination::File(bad.clone())),
+                (ExportFormat::Markdown, Destination::File(dir.join("m.md"))),
+            ],
+        });
+        let mut exports = ExportManager::new();
+        for (format, destination) in &config.save.exports {
+            exports.add(*format, destination.clone());
+        }
+        let report = report();
+        let kept = keep(&config, &report, &exports, None, SystemTime::now(), false);
+        assert_eq!(
+            kept.notes,
+            [
+                format!("saved {}", dir.join("r.json").display()),
+                format!("exported markdown to {}", dir.join("m.md").display()),
+            ]
+        );
+        let error = format!("{:#}", kept.result().unwrap_err());
+        assert_eq!(
+            error,
+            format!(
+                "writing {}: {} is not a directory",
+                bad.display(),
+                dir.join("FILE").display()
+            )
+        );
+        assert_eq!(results::load(&dir.join("r.json")).unwrap(), report);
+        assert!(dir.join("m.md").exists());
+
+        // Every failure is said, on one line (the chart's here: this report has no
+        // rows to draw).
+        let config = saving(SaveConfig {
+            to: SaveTo::Path(bad.clone()),
+            baseline: None,
+            plot: Some(dir.join("FILE").join("x.svg")),
+            exports: Vec::new(),
+        });
+        let kept = keep(
+            &config,
+            &report,
+            &ExportManager::new(),
+            None,
+            SystemTime::now(),
+            false,
+        );
+        assert!(kept.notes.is_empty(), "{:?}", kept.notes);
+        let error = format!("{:#}", kept.result().unwrap_err());
+        assert!(
+            error.starts_with(&format!("writing {}: ", bad.display())) && error.contains("; "),
+            "{error}"
+        );
+    }
 }

@@ -302,3 +302,65 @@ fn a_thread_or_process_the_os_refuses_is_an_error_naming_the_model_not_a_hang() 
         assert_eq!(common::processes_tagged(&tag), Vec::<u32>::new(), "{model}");
     }
 }
+
+/// A tiny cpu run that saves its report as `r.json`.
+const REPORTED_RUN: &[&str] = &[
+    "cpu",
+    "--numbers",
+    "1000,2000",
+    "--strategy",
+    "sequential",
+    "--runs",
+    "1",
+    "--warmup",
+    "0",
+    "--output",
+    "r.json",
+];
+
+#[test]
+fn a_destination_that_cannot_be_written_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("FILE"), "a regular file").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--export-csv", "FILE/x.csv"],
+            "error: writing FILE/x.csv: FILE is not a directory",
+        ),
+        (
+            &["--export-bmf", "FILE/deeper/x.json"],
+            "error: writing FILE/deeper/x.json: FILE is not a directory",
+        ),
+        (
+            &["--plot", "FILE/x.svg"],
+            "error: writing FILE/x.svg: FILE is not a directory",
+        ),
+        (
+            &["--export-markdown", "sub"],
+            "error: writing sub: sub is a directory",
+        ),
+        (
+            &["--save-baseline", "main", "--export-json", "sub/"],
+            "error: writing sub/: sub/ is a directory",
+        ),
+    ];
+    for (more, message) in cases {
+        let args: Vec<&str> = REPORTED_RUN.iter().chain(*more).copied().collect();
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{more:?}: {err}");
+        // Nothing ran: one line on stderr, no table, no report.
+        assert_eq!(err.trim_end(), *message, "{more:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{more:?}: {}",
+            common::stdout(&output)
+        );
+        assert!(!dir.join("r.json").exists(), "{more:?}");
+        assert!(!dir.join("results").exists(), "{more:?}");
+    }
+    assert_eq!(entries(dir), ["FILE", "sub"]);
+    assert!(entries(&dir.join("sub")).is_empty());
+}
