@@ -1,8 +1,12 @@
 //! `concbench cpu | io | all`: from a validated config to a printed report.
 //!
-//! Builds one [`RunSpec`] per model, hands them to the engine, turns the samples into
-//! rows, prints the table or JSON, and only then fails if a result was wrong or a
-//! request failed — so the figures of a failed benchmark are never lost.
+//! Builds one [`RunSpec`] per model, hands them to the engine and turns the samples
+//! into rows and a report. Then, in this order: keeps the report (saved first, then
+//! the baseline, the chart and the exports), judges it (the gates' verdict), prints
+//! the table or JSON, and only then fails if a file could not be written, a result
+//! was wrong or a request failed, or returns the gates' verdict. So the figures of a
+//! failed benchmark are never lost, and neither a bad export path nor a closed
+//! stdout can lose the report or pass a failed gate.
 
 use std::io::Write;
 use std::time::SystemTime;
@@ -12,6 +16,7 @@ use anyhow::{Context, bail};
 use crate::analysis::{self, Analysis, ExpectedBodies};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
+use crate::error::UntilClosed;
 use crate::export::ExportManager;
 use crate::machine::Machine;
 use crate::output::table::{self, TableOptions};
@@ -106,61 +111,10 @@ pub fn run(
             .collect(),
     };
 
-    // Tables and messages go to stdout unless an export or --format json claims it.
     let mut exports = ExportManager::new();
     for (format, destination) in &config.save.exports {
         exports.add(*format, destination.clone());
     }
-    let stdout_is_data = exports.uses_stdout() || config.format == Format::Json;
-    let mut stderr = std::io::stderr();
-    {
-        let human: &mut dyn Write = if exports.uses_stdout() {
-            &mut stderr
-        } else {
-            &mut *out
-        };
-        match config.format {
-            Format::Json => {
-                serde_json::to_writer_pretty(&mut *human, &report).context("writing the report")?;
-                writeln!(human)?;
-            }
-            Format::Table => {
-                let options = TableOptions::for_stdout(config.style, config.wide);
-                for (index, (workload, analysis)) in sections.iter().enumerate() {
-                    if index > 0 {
-                        writeln!(human)?;
-                    }
-                    writeln!(
-                        human,
-                        "{}",
-                        title::title(*workload, &report.config, &analysis.rows, config.wide)
-                    )?;
-                    writeln!(
-                        human,
-                        "{}",
-                        table::render(*workload, &analysis.rows, &options)
-                    )?;
-                    let width = options.width.map_or(100, usize::from);
-                    for line in verdict::lines(&analysis.rows) {
-                        writeln!(human, "{}", verdict::wrap(&line, width))?;
-                    }
-                    human.flush()?;
-                    // Beside the table they belong to.
-                    for warning in &analysis.warnings {
-                        crate::output::warn(warning);
-                    }
-                }
-            }
-        }
-        human.flush()?;
-    }
-    if config.format == Format::Json {
-        for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
-            crate::output::warn(warning);
-        }
-    }
-    exports.write_stdout(&report, out)?;
-
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
     let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
     // The baseline build's runs, beside this build's report: what the gate compared
@@ -171,11 +125,29 @@ pub fn run(
         }
         _ => None,
     };
+
+    // Keep, judge, and only then print: whatever becomes of the printing (a closed
+    // stdout), the figures are saved and the verdict stands.
     let theirs = baseline_build.as_ref().map(|(_, theirs)| theirs);
     let checks_failed = !problems.is_empty() || failed > 0;
     let kept = keep(config, &report, &exports, theirs, started, checks_failed);
+    let judged = match baseline_build {
+        Some(baseline) => gate::judge(
+            &report,
+            &gate::GateConfig {
+                baseline: Some(baseline),
+                ..config.gate.clone()
+            },
+        ),
+        None => gate::judge(&report, &config.gate),
+    };
+
+    let mut out = UntilClosed::new(out);
+    let mut stderr = UntilClosed::new(std::io::stderr());
+    let printed = print(config, &report, &sections, &exports, &mut out, &mut stderr);
+    // Always said, terminal or not: a CI log must show where its files went.
     for note in &kept.notes {
-        eprintln!("{note}");
+        let _ = writeln!(stderr, "{note}");
     }
     kept.result()?;
     if !problems.is_empty() {
@@ -185,17 +157,71 @@ pub fn run(
     if failed > 0 && !allow_failures {
         bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
     }
-    let gate_out: &mut dyn Write = if stdout_is_data { &mut stderr } else { out };
-    match baseline_build {
-        Some(baseline) => {
-            let gate = gate::GateConfig {
-                baseline: Some(baseline),
-                ..config.gate.clone()
-            };
-            gate::after_run(&report, &gate, gate_out)
+    // Beside the report's figures: on stdout, unless it holds data.
+    let stdout_is_data = exports.uses_stdout() || config.format == Format::Json;
+    let gate_out: &mut dyn Write = if stdout_is_data {
+        &mut stderr
+    } else {
+        &mut out
+    };
+    let verdict = judged.print(gate_out);
+    verdict.and(printed)
+}
+
+/// Prints the run: each workload's title, table, verdict lines and warnings (or the
+/// JSON report, with `--format json`), then the export that goes to stdout, if any,
+/// which then takes stdout from the tables.
+fn print(
+    config: &BenchConfig,
+    report: &Report,
+    sections: &[(Workload, Analysis)],
+    exports: &ExportManager,
+    out: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let human: &mut dyn Write = if exports.uses_stdout() {
+        &mut *stderr
+    } else {
+        &mut *out
+    };
+    match config.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *human, report).context("writing the report")?;
+            writeln!(human)?;
+            human.flush()?;
+            for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
+                crate::output::warn(warning);
+            }
         }
-        None => gate::after_run(&report, &config.gate, gate_out),
+        Format::Table => {
+            let options = TableOptions::for_stdout(config.style, config.wide);
+            for (index, (workload, analysis)) in sections.iter().enumerate() {
+                if index > 0 {
+                    writeln!(human)?;
+                }
+                writeln!(
+                    human,
+                    "{}",
+                    title::title(*workload, &report.config, &analysis.rows, config.wide)
+                )?;
+                writeln!(
+                    human,
+                    "{}",
+                    table::render(*workload, &analysis.rows, &options)
+                )?;
+                let width = options.width.map_or(100, usize::from);
+                for line in verdict::lines(&analysis.rows) {
+                    writeln!(human, "{}", verdict::wrap(&line, width))?;
+                }
+                human.flush()?;
+                // Beside the table they belong to.
+                for warning in &analysis.warnings {
+                    crate::output::warn(warning);
+                }
+            }
+        }
     }
+    exports.write_stdout(report, out)
 }
 
 /// What [`keep`] wrote and what it could not.

@@ -4,8 +4,13 @@
 //! has to tell apart carry one of the types below somewhere in their chain, and
 //! [`exit_code`] maps a finished run to the number the shell sees. Keeping the numbers
 //! here means a CI script can rely on them (see the README, *Exit codes*).
+//!
+//! A closed stdout pipe is not an error, but it must not decide the exit code either:
+//! [`UntilClosed`] is the writer that lets printing end quietly while the verdict
+//! stands.
 
 use std::fmt;
+use std::io::{self, Write};
 
 /// The named exit codes. They are part of the command-line contract.
 pub mod code {
@@ -95,6 +100,61 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// A writer that stops, quietly, once whoever reads it has gone away
+/// (`concbench cpu | head -1`): the write that meets the broken pipe, and every one
+/// after it, succeeds without writing. Any other error comes back as it came.
+///
+/// For printing only. A closed pipe must end the printing, never the run's saving
+/// or its verdict: so callers save and judge first, print through this, and return
+/// the verdict whatever became of the printing.
+pub struct UntilClosed<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> UntilClosed<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// The reader went away: nothing more is written.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// `Ok` in place of a broken pipe, which closes this writer.
+    fn unless_closed<T>(&mut self, result: io::Result<T>, instead: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(instead)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for UntilClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let written = self.inner.write(buf);
+        self.unless_closed(written, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.unless_closed(flushed, ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +180,53 @@ mod tests {
             one_line("unknown variant `a\nb`"),
             "unknown variant `a\\nb`"
         );
+    }
+
+    /// A pipe that takes `room` bytes, then breaks (or fails otherwise).
+    struct Pipe {
+        taken: Vec<u8>,
+        room: usize,
+        then: io::ErrorKind,
+    }
+
+    impl Write for Pipe {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.taken.len() >= self.room {
+                return Err(self.then.into());
+            }
+            let n = buf.len().min(self.room - self.taken.len());
+            self.taken.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn printing_ends_quietly_at_a_closed_pipe_and_only_there() {
+        let mut pipe = Pipe {
+            taken: Vec::new(),
+            room: 4,
+            then: io::ErrorKind::BrokenPipe,
+        };
+        let mut out = UntilClosed::new(&mut pipe);
+        writeln!(out, "first line").unwrap();
+        assert!(out.is_closed());
+        writeln!(out, "second line").unwrap();
+        out.flush().unwrap();
+        assert_eq!(pipe.taken, b"firs");
+
+        let mut full = Pipe {
+            taken: Vec::new(),
+            room: 4,
+            then: io::ErrorKind::StorageFull,
+        };
+        let mut out = UntilClosed::new(&mut full);
+        let error = writeln!(out, "first line").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+        assert!(!out.is_closed());
     }
 
     #[test]
