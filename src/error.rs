@@ -90,8 +90,40 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
     code::FAILURE
 }
 
-/// True when the error is only that whoever read our stdout went away
-/// (`concbench cpu | head -1`). That is not a failure of the benchmark.
+/// Whoever read our stdout went away (`concbench completions bash | head -1`): the
+/// one broken pipe that is no failure, so `main` exits 0 on it, saying nothing.
+///
+/// Only what writes to stdout alone may say so ([`on_stdout`]): a broken pipe
+/// anywhere else — a run writing to a pool worker that died — stays the error it is,
+/// with its message, and exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdoutClosed;
+
+impl fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stdout was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// For an error of something that writes to no pipe but stdout: a broken pipe in it
+/// becomes [`StdoutClosed`]; any other error is returned as it is.
+pub fn on_stdout(error: anyhow::Error) -> anyhow::Error {
+    if is_broken_pipe(&error) {
+        StdoutClosed.into()
+    } else {
+        error
+    }
+}
+
+/// True when the error is that our stdout was closed ([`StdoutClosed`]), which is
+/// not a failure.
+pub fn is_stdout_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<StdoutClosed>())
+}
+
+/// True when some cause in the chain is a broken pipe, whichever pipe it was.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
@@ -235,5 +267,26 @@ mod tests {
         let e = Err::<(), _>(io).context("writing the table").unwrap_err();
         assert!(is_broken_pipe(&e));
         assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+
+    /// Only a broken pipe marked as stdout's is quiet: one to a pool worker is an
+    /// error that says so.
+    #[test]
+    fn only_stdout_closing_is_quiet() {
+        let broken = || std::io::Error::new(std::io::ErrorKind::BrokenPipe, "Broken pipe");
+        let to_worker = Err::<(), _>(broken())
+            .context("writing to pool worker 0")
+            .unwrap_err();
+        assert!(!is_stdout_closed(&to_worker));
+        assert_eq!(exit_code(&to_worker), code::FAILURE);
+
+        let printing = on_stdout(anyhow::Error::new(broken()).context("printing the URL"));
+        assert!(is_stdout_closed(&printing));
+        let later = Err::<(), _>(printing).context("serving").unwrap_err();
+        assert!(is_stdout_closed(&later));
+
+        let other = on_stdout(anyhow::anyhow!("disk full"));
+        assert!(!is_stdout_closed(&other));
+        assert_eq!(other.to_string(), "disk full");
     }
 }
