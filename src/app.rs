@@ -13,6 +13,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
+use crate::error::on_stdout;
 use crate::runner::ChildExecutor;
 use crate::{bench, config, generate, server, worker};
 
@@ -28,20 +29,22 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            e.print()?;
-            return Ok(());
+            return e.print().map_err(|e| on_stdout(e.into()));
         }
         Err(e) => return Err(with_usage(e, &args).into()),
     };
+    // A closed stdout is quiet only where stdout is the one pipe written to
+    // (`on_stdout`); `measure-run` also writes to its pool workers, and says which
+    // failed; the benchmarks and `compare` print through `UntilClosed`.
     match cli.command {
-        Command::Worker => worker::pool::run(),
+        Command::Worker => worker::pool::run().map_err(on_stdout),
         Command::MeasureRun => worker::measure::run(),
         Command::Serve(args) => {
             let config = config::serve(&args)?;
             if config.exit_with_parent {
                 worker::die_with_parent(libc::SIGTERM);
             }
-            server::run(&config)
+            server::run(&config).map_err(on_stdout)
         }
         Command::Compare(args) => crate::gate::compare_command(&args),
         Command::Plot(args) => crate::gate::plot_command(&args),
@@ -52,8 +55,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             Some(&args.cpu),
             Some(&args.io),
         )?),
-        Command::Completions(args) => generate::completions(args.shell, &mut std::io::stdout()),
-        Command::Man(args) => generate::man_page(args.command.as_deref(), &mut std::io::stdout()),
+        Command::Completions(args) => {
+            generate::completions(args.shell, &mut std::io::stdout()).map_err(on_stdout)
+        }
+        Command::Man(args) => {
+            generate::man_page(args.command.as_deref(), &mut std::io::stdout()).map_err(on_stdout)
+        }
     }
 }
 

@@ -1,8 +1,12 @@
 //! `concbench cpu | io | all`: from a validated config to a printed report.
 //!
-//! Builds one [`RunSpec`] per model, hands them to the engine, turns the samples into
-//! rows, prints the table or JSON, and only then fails if a result was wrong or a
-//! request failed — so the figures of a failed benchmark are never lost.
+//! Builds one [`RunSpec`] per model, hands them to the engine and turns the samples
+//! into rows and a report. Then, in this order: keeps the report (saved first, then
+//! the baseline, the chart and the exports), judges it (the gates' verdict), prints
+//! the table or JSON, and only then fails if a file could not be written, a result
+//! was wrong or a request failed, or returns the gates' verdict. So the figures of a
+//! failed benchmark are never lost, and neither a bad export path nor a closed
+//! stdout can lose the report or pass a failed gate.
 
 use std::io::Write;
 use std::time::SystemTime;
@@ -12,7 +16,8 @@ use anyhow::{Context, bail};
 use crate::analysis::{self, Analysis, ExpectedBodies};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
-use crate::export::{Destination, ExportManager};
+use crate::error::UntilClosed;
+use crate::export::ExportManager;
 use crate::machine::Machine;
 use crate::output::table::{self, TableOptions};
 use crate::output::{progress, title, verdict};
@@ -106,89 +111,45 @@ pub fn run(
             .collect(),
     };
 
-    // Tables and messages go to stdout unless an export or --format json claims it.
     let mut exports = ExportManager::new();
     for (format, destination) in &config.save.exports {
         exports.add(*format, destination.clone());
     }
-    let stdout_is_data = exports.uses_stdout() || config.format == Format::Json;
-    let mut stderr = std::io::stderr();
-    {
-        let human: &mut dyn Write = if exports.uses_stdout() {
-            &mut stderr
-        } else {
-            &mut *out
-        };
-        match config.format {
-            Format::Json => {
-                serde_json::to_writer_pretty(&mut *human, &report).context("writing the report")?;
-                writeln!(human)?;
-            }
-            Format::Table => {
-                let options = TableOptions::for_stdout(config.style, config.wide);
-                for (index, (workload, analysis)) in sections.iter().enumerate() {
-                    if index > 0 {
-                        writeln!(human)?;
-                    }
-                    writeln!(
-                        human,
-                        "{}",
-                        title::title(*workload, &report.config, &analysis.rows, config.wide)
-                    )?;
-                    writeln!(
-                        human,
-                        "{}",
-                        table::render(*workload, &analysis.rows, &options)
-                    )?;
-                    let width = options.width.map_or(100, usize::from);
-                    for line in verdict::lines(&analysis.rows) {
-                        writeln!(human, "{}", verdict::wrap(&line, width))?;
-                    }
-                    human.flush()?;
-                    // Beside the table they belong to.
-                    for warning in &analysis.warnings {
-                        crate::output::warn(warning);
-                    }
-                }
-            }
-        }
-        human.flush()?;
-    }
-    if config.format == Format::Json {
-        for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
-            crate::output::warn(warning);
-        }
-    }
-    exports.write_all(&report, out)?;
-    if let Some(path) = &config.save.plot {
-        crate::plot::write_svg(path, &crate::plot::report_svg(&report)?)?;
-        eprintln!("plotted {}", path.display());
-    }
-    for (format, destination) in &config.save.exports {
-        if let Destination::File(path) = destination {
-            eprintln!("exported {} to {}", format.name(), path.display());
-        }
-    }
-
     let problems: Vec<&String> = sections.iter().flat_map(|(_, a)| &a.problems).collect();
     let failed: u64 = sections.iter().map(|(_, a)| a.failed_requests).sum();
-    // The report is saved whatever happened (figures are never lost), but a run that
-    // failed its checks never becomes a baseline.
-    let saved = save(config, &report, started, !problems.is_empty() || failed > 0)?;
     // The baseline build's runs, beside this build's report: what the gate compared
     // can be compared (and plotted) again.
     let baseline_build = match &config.gate.baseline_build {
         Some(binary) if !baseline_build.rows.is_empty() => {
-            let theirs = baseline_build.report(&report);
-            if let Some(path) = &saved {
-                let path = baseline_build_path(path);
-                results::save(&theirs, &path)?;
-                eprintln!("saved {} (the baseline build's runs)", path.display());
-            }
-            Some((binary.clone(), theirs))
+            Some((binary.clone(), baseline_build.report(&report)))
         }
         _ => None,
     };
+
+    // Keep, judge, and only then print: whatever becomes of the printing (a closed
+    // stdout), the figures are saved and the verdict stands.
+    let theirs = baseline_build.as_ref().map(|(_, theirs)| theirs);
+    let checks_failed = !problems.is_empty() || failed > 0;
+    let kept = keep(config, &report, &exports, theirs, started, checks_failed);
+    let judged = match baseline_build {
+        Some(baseline) => gate::judge(
+            &report,
+            &gate::GateConfig {
+                baseline: Some(baseline),
+                ..config.gate.clone()
+            },
+        ),
+        None => gate::judge(&report, &config.gate),
+    };
+
+    let mut out = UntilClosed::new(out);
+    let mut stderr = UntilClosed::new(std::io::stderr());
+    let printed = print(config, &report, &sections, &exports, &mut out, &mut stderr);
+    // Always said, terminal or not: a CI log must show where its files went.
+    for note in &kept.notes {
+        let _ = writeln!(stderr, "{note}");
+    }
+    kept.result()?;
     if !problems.is_empty() {
         let list: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
         bail!("wrong results: {}", list.join("; "));
@@ -196,17 +157,155 @@ pub fn run(
     if failed > 0 && !allow_failures {
         bail!("{failed} requests failed (counted in the table); pass --allow-failures to exit 0");
     }
-    let gate_out: &mut dyn Write = if stdout_is_data { &mut stderr } else { out };
-    match baseline_build {
-        Some(baseline) => {
-            let gate = gate::GateConfig {
-                baseline: Some(baseline),
-                ..config.gate.clone()
-            };
-            gate::after_run(&report, &gate, gate_out)
+    // Beside the report's figures: on stdout, unless it holds data.
+    let stdout_is_data = exports.uses_stdout() || config.format == Format::Json;
+    let gate_out: &mut dyn Write = if stdout_is_data {
+        &mut stderr
+    } else {
+        &mut out
+    };
+    let verdict = judged.print(gate_out);
+    verdict.and(printed)
+}
+
+/// Prints the run: each workload's title, table, verdict lines and warnings (or the
+/// JSON report, with `--format json`), then the export that goes to stdout, if any,
+/// which then takes stdout from the tables.
+fn print(
+    config: &BenchConfig,
+    report: &Report,
+    sections: &[(Workload, Analysis)],
+    exports: &ExportManager,
+    out: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let human: &mut dyn Write = if exports.uses_stdout() {
+        &mut *stderr
+    } else {
+        &mut *out
+    };
+    match config.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *human, report).context("writing the report")?;
+            writeln!(human)?;
+            human.flush()?;
+            for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
+                crate::output::warn(warning);
+            }
         }
-        None => gate::after_run(&report, &config.gate, gate_out),
+        Format::Table => {
+            let options = TableOptions::for_stdout(config.style, config.wide);
+            for (index, (workload, analysis)) in sections.iter().enumerate() {
+                if index > 0 {
+                    writeln!(human)?;
+                }
+                writeln!(
+                    human,
+                    "{}",
+                    title::title(*workload, &report.config, &analysis.rows, config.wide)
+                )?;
+                writeln!(
+                    human,
+                    "{}",
+                    table::render(*workload, &analysis.rows, &options)
+                )?;
+                let width = options.width.map_or(100, usize::from);
+                for line in verdict::lines(&analysis.rows) {
+                    writeln!(human, "{}", verdict::wrap(&line, width))?;
+                }
+                human.flush()?;
+                // Beside the table they belong to.
+                for warning in &analysis.warnings {
+                    crate::output::warn(warning);
+                }
+            }
+        }
     }
+    exports.write_stdout(report, out)
+}
+
+/// What [`keep`] wrote and what it could not.
+#[derive(Default)]
+struct Kept {
+    /// Where each file went (`saved results/cpu-….json`, `exported csv to out.csv`),
+    /// for stderr, terminal or not: a CI log must show where its files went.
+    notes: Vec<String>,
+    /// Each write that failed; the others were made all the same.
+    failures: Vec<anyhow::Error>,
+}
+
+impl Kept {
+    /// `Ok` when every file was written; else the failure, or all of them on one line.
+    fn result(self) -> anyhow::Result<()> {
+        let mut failures = self.failures;
+        match failures.len() {
+            0 => Ok(()),
+            1 => Err(failures.remove(0)),
+            _ => {
+                let all: Vec<String> = failures.iter().map(|e| format!("{e:#}")).collect();
+                bail!("{}", all.join("; "))
+            }
+        }
+    }
+}
+
+/// Writes every file of a finished run, the report first: then the baseline build's
+/// runs beside it, the baseline (unless the run failed its checks: `checks_failed`),
+/// the chart and the exports. A write that fails costs only its own file, so a bad
+/// export path never loses the report. The destinations were checked before the run
+/// ([`crate::config`]); this is for what can still go wrong (a full disk).
+fn keep(
+    config: &BenchConfig,
+    report: &Report,
+    exports: &ExportManager,
+    baseline_build: Option<&Report>,
+    started: SystemTime,
+    checks_failed: bool,
+) -> Kept {
+    let mut kept = Kept::default();
+    let saved = match save(config, report, started) {
+        Ok(saved) => saved,
+        Err(e) => {
+            kept.failures.push(e);
+            None
+        }
+    };
+    if let Some(path) = &saved {
+        kept.notes.push(format!("saved {}", path.display()));
+    }
+    if let Some(path) = &config.save.baseline {
+        match save_baseline(report, path, checks_failed) {
+            Ok(note) => kept.notes.push(note),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    if let (Some(theirs), Some(path)) = (baseline_build, &saved) {
+        let path = results::baseline_build_path(path);
+        match results::save(theirs, &path) {
+            Ok(()) => kept.notes.push(format!(
+                "saved {} (the baseline build's runs)",
+                path.display()
+            )),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    if let Some(path) = &config.save.plot {
+        let plotted =
+            crate::plot::report_svg(report).and_then(|svg| crate::plot::write_svg(path, &svg));
+        match plotted {
+            Ok(()) => kept.notes.push(format!("plotted {}", path.display())),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    for (format, path, written) in exports.write_files(report) {
+        match written {
+            Ok(()) => kept
+                .notes
+                .push(format!("exported {} to {}", format.name(), path.display())),
+            Err(e) => kept.failures.push(e),
+        }
+    }
+    kept
 }
 
 /// The rows and run counts of `--baseline-build`, workload by workload.
@@ -251,43 +350,36 @@ impl BaselineBuild {
     }
 }
 
-/// `results/cpu-X.json` → `results/cpu-X-baseline-build.json`.
-fn baseline_build_path(report: &std::path::Path) -> std::path::PathBuf {
-    let stem = report.file_stem().unwrap_or_default().to_string_lossy();
-    report.with_file_name(format!("{stem}-baseline-build.json"))
-}
-
-/// Saves the report where `--output`/`--no-save` say, and as a baseline if asked and
-/// the run passed its checks (`checks_failed` is false and every row is verified
-/// without failed requests): a baseline that `compare` would refuse is never saved.
+/// Saves the report where `--output`/`--no-save` say; returns where.
 fn save(
     config: &BenchConfig,
     report: &Report,
     started: SystemTime,
-    checks_failed: bool,
 ) -> anyhow::Result<Option<std::path::PathBuf>> {
-    let label = match (&config.cpu, &config.io) {
-        (Some(_), Some(_)) => "all",
-        (Some(_), None) => "cpu",
-        _ => "io",
-    };
     // `--output` replaces its file, as the user asked; a default name never replaces
     // an earlier run saved in the same second.
-    let saved = match &config.save.to {
+    Ok(match &config.save.to {
         SaveTo::Nowhere => None,
-        SaveTo::Path(path) => Some(results::save(report, path).map(|()| path.clone())?),
+        SaveTo::Path(path) => {
+            results::save(report, path)?;
+            Some(path.clone())
+        }
         SaveTo::DefaultName => Some(results::save_new(
             report,
-            &results::default_path(label, started),
+            &results::default_path(config.label(), started),
         )?),
-    };
-    // Always said, terminal or not: a CI log must show where its files went.
-    if let Some(path) = &saved {
-        eprintln!("saved {}", path.display());
-    }
-    let Some(path) = &config.save.baseline else {
-        return Ok(saved);
-    };
+    })
+}
+
+/// Saves the report as the baseline at `path` if the run passed its checks
+/// (`checks_failed` is false and every row is verified without failed requests): a
+/// baseline that `compare` would refuse is never saved. Returns the line that says
+/// what became of it.
+fn save_baseline(
+    report: &Report,
+    path: &std::path::Path,
+    checks_failed: bool,
+) -> anyhow::Result<String> {
     let name = path.file_stem().unwrap_or_default().to_string_lossy();
     let mut failures: Vec<String> = report
         .results
@@ -305,16 +397,14 @@ fn save(
         failures.push("wrong results".to_string());
     }
     if !failures.is_empty() {
-        eprintln!(
+        return Ok(format!(
             "not saved as baseline {name}: the run failed its checks ({})",
             failures.join(", ")
-        );
-        return Ok(saved);
+        ));
     }
     let verb = if path.exists() { "replaced" } else { "saved" };
     results::save(report, path)?;
-    eprintln!("{verb} baseline {name} ({})", path.display());
-    Ok(saved)
+    Ok(format!("{verb} baseline {name} ({})", path.display()))
 }
 
 /// Runs every model on `job` at every worker count (sequential once, with 1),
@@ -465,4 +555,113 @@ fn measured_rounds(models: &[runner::ModelRuns]) -> u32 {
         .max()
         .unwrap_or(0);
     u32::try_from(rounds).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SaveConfig;
+    use crate::export::{Destination, ExportFormat};
+    use crate::report::ReportConfig;
+
+    /// A plan that only saves, as `save` says.
+    fn saving(save: SaveConfig) -> BenchConfig {
+        BenchConfig {
+            strategies: vec![Strategy::Sequential],
+            warmup: 0,
+            stop: None,
+            run_timeout: None,
+            python: None,
+            format: Format::Table,
+            wide: false,
+            style: None,
+            cpu: None,
+            io: None,
+            save,
+            gate: gate::GateConfig::default(),
+        }
+    }
+
+    fn report() -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            created_at: "2026-11-22T03:15:00Z".into(),
+            machine: Machine::current(),
+            config: ReportConfig {
+                warmup: 0,
+                strategies: vec![Strategy::Sequential],
+                cpu: None,
+                io: None,
+                python: None,
+            },
+            results: Vec::new(),
+        }
+    }
+
+    /// What went wrong after the run, where the check before it cannot see (a disk
+    /// that filled up, a directory replaced by a file meanwhile): the report is
+    /// saved first, and each other file is written or fails on its own.
+    #[test]
+    fn a_file_that_cannot_be_written_costs_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        std::fs::write(dir.join("FILE"), "a regular file").unwrap();
+        let bad = dir.join("FILE").join("x.csv");
+        let config = saving(SaveConfig {
+            to: SaveTo::Path(dir.join("r.json")),
+            baseline: None,
+            plot: None,
+            exports: vec![
+                (ExportFormat::Csv, Destination::File(bad.clone())),
+                (ExportFormat::Markdown, Destination::File(dir.join("m.md"))),
+            ],
+        });
+        let mut exports = ExportManager::new();
+        for (format, destination) in &config.save.exports {
+            exports.add(*format, destination.clone());
+        }
+        let report = report();
+        let kept = keep(&config, &report, &exports, None, SystemTime::now(), false);
+        assert_eq!(
+            kept.notes,
+            [
+                format!("saved {}", dir.join("r.json").display()),
+                format!("exported markdown to {}", dir.join("m.md").display()),
+            ]
+        );
+        let error = format!("{:#}", kept.result().unwrap_err());
+        assert_eq!(
+            error,
+            format!(
+                "writing {}: {} is not a directory",
+                bad.display(),
+                dir.join("FILE").display()
+            )
+        );
+        assert_eq!(results::load(&dir.join("r.json")).unwrap(), report);
+        assert!(dir.join("m.md").exists());
+
+        // Every failure is said, on one line (the chart's here: this report has no
+        // rows to draw).
+        let config = saving(SaveConfig {
+            to: SaveTo::Path(bad.clone()),
+            baseline: None,
+            plot: Some(dir.join("FILE").join("x.svg")),
+            exports: Vec::new(),
+        });
+        let kept = keep(
+            &config,
+            &report,
+            &ExportManager::new(),
+            None,
+            SystemTime::now(),
+            false,
+        );
+        assert!(kept.notes.is_empty(), "{:?}", kept.notes);
+        let error = format!("{:#}", kept.result().unwrap_err());
+        assert!(
+            error.starts_with(&format!("writing {}: ", bad.display())) && error.contains("; "),
+            "{error}"
+        );
+    }
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use values::{
-    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_size, parse_timeout,
-    whole_number, worker_counts,
+    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_precision,
+    parse_size, parse_timeout, whole_number, worker_counts,
 };
 
 use crate::config::{DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_WORKERS};
@@ -136,8 +136,14 @@ pub struct EngineArgs {
     /// Without --runs: add runs of each model until its median is known to within this
     /// (the half-width of its 95 % interval, as a fraction of the median). 1 % lets
     /// `compare` catch a 10 % slowdown at its 5 % tolerance.
-    #[arg(long, value_name = "PERCENT", default_value = "1%")]
-    pub precision: String,
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value = "1%",
+        value_parser = parse_precision,
+        conflicts_with = "runs"
+    )]
+    pub precision: f64,
 
     /// Kill a run (and every process it started) still going after this long, and
     /// fail [default: 10m, or for io the time all its requests could take to time
@@ -146,7 +152,13 @@ pub struct EngineArgs {
     pub run_timeout: Option<Duration>,
 
     /// Without --runs: stop adding runs of a model once its runs took this long.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = parse_duration,
+        conflicts_with = "runs"
+    )]
     pub max_time: Duration,
 
     /// What to print on stdout.
@@ -356,19 +368,46 @@ pub struct IoArgs {
     pub sites: Option<PathBuf>,
 
     /// Repeat the --sites list N times.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = at_least::<u32>(1))]
+    // The conflicts as well as the requirement: clap excuses a missing --sites when
+    // a flag that conflicts with it is given, so `--repeat 3 --requests 2` would pass.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = at_least::<u32>(1),
+        requires = "sites",
+        conflicts_with_all = ["requests", "latency", "body_bytes"]
+    )]
     pub repeat: u32,
 
     /// Requests to the built-in server, per run of each model; at most 1000000.
-    #[arg(long, value_name = "N", default_value_t = 160, value_parser = whole_number::<u32>(1, crate::config::MAX_ITEMS as u64))]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 160,
+        value_parser = whole_number::<u32>(1, crate::config::MAX_ITEMS as u64),
+        conflicts_with = "sites"
+    )]
     pub requests: u32,
 
     /// Latency of the built-in server per request: 50ms, 1.5s, 200us, 0.
-    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration)]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "50ms",
+        value_parser = parse_duration,
+        conflicts_with = "sites"
+    )]
     pub latency: Duration,
 
     /// Body size of the built-in server's responses: bytes, or KiB, MiB, GiB; at most 1GiB.
-    #[arg(long, value_name = "SIZE", default_value = "10KiB", value_parser = parse_body_size)]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "10KiB",
+        value_parser = parse_body_size,
+        conflicts_with = "sites"
+    )]
     pub body_bytes: usize,
 
     /// Timeout of each request, connect to last body byte: 10s, 500ms.

@@ -2,7 +2,9 @@
 //! whole number in range, a size, a duration) clap has checked already, so its error
 //! carries the usage line; the rules that need more than one value or a file live
 //! here, and every violation is a one-line [`UsageError`](crate::error::UsageError)
-//! found before anything runs. The engine never sees a clap type.
+//! found before anything runs. So is a file the run would read or write and cannot
+//! (a baseline, an export path): a one-line error that exits 1, before the run. The
+//! engine never sees a clap type.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,6 +67,17 @@ pub struct BenchConfig {
     pub io: Option<IoPlan>,
     pub save: SaveConfig,
     pub gate: GateConfig,
+}
+
+impl BenchConfig {
+    /// The workloads run, as a report's default name starts: `cpu`, `io` or `all`.
+    pub fn label(&self) -> &'static str {
+        match (&self.cpu, &self.io) {
+            (Some(_), Some(_)) => "all",
+            (Some(_), None) => "cpu",
+            _ => "io",
+        }
+    }
 }
 
 /// Adaptive rounds: past the minimum, keep measuring each model until its median is
@@ -217,19 +230,14 @@ pub fn bench(
             .any(|s| s.is_python())
             .then(|| "python3".to_string())
     });
+    // clap has checked --precision (a fraction between 0 and 1), and refuses it and
+    // --max-time beside --runs, which leaves them nothing to decide.
     let stop = match engine.runs {
         Some(_) => None,
-        None => {
-            let precision = crate::compare::parse_fraction(&engine.precision)
-                .map_err(|e| usage(format!("--precision: {e}")))?;
-            if !(precision > 0.0 && precision < 1.0) {
-                return Err(usage("--precision must be between 0 % and 100 %"));
-            }
-            Some(StopRule {
-                precision,
-                max_time: engine.max_time,
-            })
-        }
+        None => Some(StopRule {
+            precision: engine.precision,
+            max_time: engine.max_time,
+        }),
     };
     let cpu = cpu
         .map(|args| cpu_plan(args, engine.workers.as_ref(), engine.runs))
@@ -257,7 +265,43 @@ pub fn bench(
     };
     // The gates are checked against what will run: its models, workloads and runs.
     config.gate = crate::gate::config(&engine.gate, &config)?;
+    check_destinations(&config)?;
     Ok(config)
+}
+
+/// Errors (exit 1, naming the path) when a file the run will write plainly cannot be
+/// written: the report, the baseline build's runs beside it, the baseline, the chart
+/// and each export. Found now, a bad path costs nothing; found after the run, it
+/// would cost the run (hyperfine creates its export files while it parses its flags).
+fn check_destinations(config: &BenchConfig) -> anyhow::Result<()> {
+    let report = match &config.save.to {
+        SaveTo::Nowhere => None,
+        SaveTo::Path(path) => Some(path.clone()),
+        // The name the report would get now; its directory is what matters.
+        SaveTo::DefaultName => Some(crate::results::default_path(
+            config.label(),
+            std::time::SystemTime::now(),
+        )),
+    };
+    let beside = report
+        .as_deref()
+        .filter(|_| config.gate.baseline_build.is_some())
+        .map(crate::results::baseline_build_path);
+    let exports = config
+        .save
+        .exports
+        .iter()
+        .filter_map(|(_, destination)| match destination {
+            Destination::File(path) => Some(path.clone()),
+            Destination::Stdout => None,
+        });
+    report
+        .into_iter()
+        .chain(beside)
+        .chain(config.save.baseline.clone())
+        .chain(config.save.plot.clone())
+        .chain(exports)
+        .try_for_each(|path| crate::export::check_writable(&path))
 }
 
 fn save(args: &SaveArgs) -> anyhow::Result<SaveConfig> {
@@ -419,8 +463,9 @@ pub fn largest_squares_arg() -> u64 {
     fits
 }
 
-/// The I/O job. clap has checked every number: --concurrency, --repeat and
-/// --requests are at least 1 and --timeout is more than 0.
+/// The I/O job. clap has checked every number (--concurrency, --repeat and
+/// --requests are at least 1 and --timeout is more than 0), that --repeat comes with
+/// --sites, and that the built-in server's flags do not.
 fn io_plan(
     args: &IoArgs,
     workers: Option<&WorkerCounts>,

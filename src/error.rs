@@ -4,8 +4,13 @@
 //! has to tell apart carry one of the types below somewhere in their chain, and
 //! [`exit_code`] maps a finished run to the number the shell sees. Keeping the numbers
 //! here means a CI script can rely on them (see the README, *Exit codes*).
+//!
+//! A closed stdout pipe is not an error, but it must not decide the exit code either:
+//! [`UntilClosed`] is the writer that lets printing end quietly while the verdict
+//! stands.
 
 use std::fmt;
+use std::io::{self, Write};
 
 /// The named exit codes. They are part of the command-line contract.
 pub mod code {
@@ -85,14 +90,101 @@ pub fn exit_code(error: &anyhow::Error) -> i32 {
     code::FAILURE
 }
 
-/// True when the error is only that whoever read our stdout went away
-/// (`concbench cpu | head -1`). That is not a failure of the benchmark.
+/// Whoever read our stdout went away (`concbench completions bash | head -1`): the
+/// one broken pipe that is no failure, so `main` exits 0 on it, saying nothing.
+///
+/// Only what writes to stdout alone may say so ([`on_stdout`]): a broken pipe
+/// anywhere else — a run writing to a pool worker that died — stays the error it is,
+/// with its message, and exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdoutClosed;
+
+impl fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stdout was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// For an error of something that writes to no pipe but stdout: a broken pipe in it
+/// becomes [`StdoutClosed`]; any other error is returned as it is.
+pub fn on_stdout(error: anyhow::Error) -> anyhow::Error {
+    if is_broken_pipe(&error) {
+        StdoutClosed.into()
+    } else {
+        error
+    }
+}
+
+/// True when the error is that our stdout was closed ([`StdoutClosed`]), which is
+/// not a failure.
+pub fn is_stdout_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<StdoutClosed>())
+}
+
+/// True when some cause in the chain is a broken pipe, whichever pipe it was.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// A writer that stops, quietly, once whoever reads it has gone away
+/// (`concbench cpu | head -1`): the write that meets the broken pipe, and every one
+/// after it, succeeds without writing. Any other error comes back as it came.
+///
+/// For printing only. A closed pipe must end the printing, never the run's saving
+/// or its verdict: so callers save and judge first, print through this, and return
+/// the verdict whatever became of the printing.
+pub struct UntilClosed<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> UntilClosed<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// The reader went away: nothing more is written.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// `Ok` in place of a broken pipe, which closes this writer.
+    fn unless_closed<T>(&mut self, result: io::Result<T>, instead: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(instead)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for UntilClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let written = self.inner.write(buf);
+        self.unless_closed(written, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.unless_closed(flushed, ())
+    }
 }
 
 #[cfg(test)]
@@ -122,11 +214,79 @@ mod tests {
         );
     }
 
+    /// A pipe that takes `room` bytes, then breaks (or fails otherwise).
+    struct Pipe {
+        taken: Vec<u8>,
+        room: usize,
+        then: io::ErrorKind,
+    }
+
+    impl Write for Pipe {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.taken.len() >= self.room {
+                return Err(self.then.into());
+            }
+            let n = buf.len().min(self.room - self.taken.len());
+            self.taken.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn printing_ends_quietly_at_a_closed_pipe_and_only_there() {
+        let mut pipe = Pipe {
+            taken: Vec::new(),
+            room: 4,
+            then: io::ErrorKind::BrokenPipe,
+        };
+        let mut out = UntilClosed::new(&mut pipe);
+        writeln!(out, "first line").unwrap();
+        assert!(out.is_closed());
+        writeln!(out, "second line").unwrap();
+        out.flush().unwrap();
+        assert_eq!(pipe.taken, b"firs");
+
+        let mut full = Pipe {
+            taken: Vec::new(),
+            room: 4,
+            then: io::ErrorKind::StorageFull,
+        };
+        let mut out = UntilClosed::new(&mut full);
+        let error = writeln!(out, "first line").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+        assert!(!out.is_closed());
+    }
+
     #[test]
     fn broken_pipe_is_recognised_anywhere_in_the_chain() {
         let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed");
         let e = Err::<(), _>(io).context("writing the table").unwrap_err();
         assert!(is_broken_pipe(&e));
         assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+
+    /// Only a broken pipe marked as stdout's is quiet: one to a pool worker is an
+    /// error that says so.
+    #[test]
+    fn only_stdout_closing_is_quiet() {
+        let broken = || std::io::Error::new(std::io::ErrorKind::BrokenPipe, "Broken pipe");
+        let to_worker = Err::<(), _>(broken())
+            .context("writing to pool worker 0")
+            .unwrap_err();
+        assert!(!is_stdout_closed(&to_worker));
+        assert_eq!(exit_code(&to_worker), code::FAILURE);
+
+        let printing = on_stdout(anyhow::Error::new(broken()).context("printing the URL"));
+        assert!(is_stdout_closed(&printing));
+        let later = Err::<(), _>(printing).context("serving").unwrap_err();
+        assert!(is_stdout_closed(&later));
+
+        let other = on_stdout(anyhow::anyhow!("disk full"));
+        assert!(!is_stdout_closed(&other));
+        assert_eq!(other.to_string(), "disk full");
     }
 }

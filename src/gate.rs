@@ -1,9 +1,10 @@
 //! The regression gate: `concbench compare`, `--baseline`, `--baseline-build` and
 //! `--expect`.
 //!
-//! Both gates print what they found — a line per expectation, the comparison table
-//! and a one-line summary — and then, if anything failed, return a
-//! [`RegressionFound`] error, which exits 3 (see [`crate::error`]). Everything that
+//! Both gates judge first and print after ([`Judgement`]): what they found — a line
+//! per expectation, the comparison table and a one-line summary — and then, if
+//! anything failed, a [`RegressionFound`] error, which exits 3 (see
+//! [`crate::error`]). A closed stdout ends the printing, never the verdict. Everything that
 //! keeps a gate from working (a baseline of other settings, too few runs, an
 //! expectation on a model that is not run) is found before the run. The statistics
 //! behind a verdict are in [`crate::compare`]; parsing an expectation in
@@ -60,19 +61,29 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
 /// make, before anything runs: a gate that cannot work must not cost a long run first.
 pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
     let thresholds = thresholds(&args.thresholds)?;
-    let workloads: Vec<Workload> = [
-        (Workload::Cpu, plan.cpu.is_some()),
-        (Workload::Io, plan.io.is_some()),
+    let workloads: Vec<(Workload, &[usize])> = [
+        (
+            Workload::Cpu,
+            plan.cpu.as_ref().map(|cpu| cpu.workers.as_slice()),
+        ),
+        (
+            Workload::Io,
+            plan.io.as_ref().map(|io| io.workers.as_slice()),
+        ),
     ]
     .into_iter()
-    .filter_map(|(workload, runs)| runs.then_some(workload))
+    .filter_map(|(workload, workers)| Some((workload, workers?)))
     .collect();
+    let selection = expect::Selection {
+        workloads: &workloads,
+        strategies: &plan.strategies,
+    };
     let expectations = args
         .expect
         .iter()
         .map(|text| {
             expect::parse(text)
-                .and_then(|e| expect::check_selection(&e, &workloads, &plan.strategies).map(|()| e))
+                .and_then(|e| expect::check_selection(&e, selection).map(|()| e))
                 .map_err(|e| usage(format!("--expect '{text}': {e}")))
         })
         .collect::<anyhow::Result<_>>()?;
@@ -355,13 +366,13 @@ fn check_run_counts(
     )))
 }
 
-/// `concbench compare BASELINE CURRENT`.
+/// `concbench compare BASELINE CURRENT`: judged, then printed, so that a closed stdout
+/// never passes a failed comparison.
 pub fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
     let thresholds = thresholds(&args.thresholds)?;
     let baseline = results::load(&results::resolve(&args.baseline)?)?;
     let current = results::load(&args.current)?;
-    let mut stdout = std::io::stdout().lock();
-    compare_reports(&baseline, &current, thresholds, &mut stdout)
+    comparison(&baseline, &current, thresholds)?.print(&mut std::io::stdout().lock())
 }
 
 /// `concbench plot REPORT -o PATH.svg`, or `plot BASELINE CURRENT -o PATH.svg`.
@@ -387,25 +398,66 @@ pub fn plot_command(args: &crate::cli::PlotArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Compares and prints the table and the one-line summary; `Err(RegressionFound)`
-/// when a row fails the gate.
-fn compare_reports(
+/// What the gates found: what they print, and their verdict, decided before anything
+/// is printed.
+#[derive(Debug)]
+pub struct Judgement {
+    /// For stdout: a line per expectation, then the comparison with the baseline (its
+    /// header, table and one-line summary).
+    pub text: String,
+    /// For stderr, after the text: what makes the comparison less trustworthy.
+    pub warnings: Vec<String>,
+    /// `Ok`; a [`RegressionFound`] (exit 3); or the error that kept a gate from
+    /// judging (a figure the report lacks, reports that cannot be compared: exit 1).
+    pub verdict: anyhow::Result<()>,
+}
+
+impl Judgement {
+    /// Prints the text on `out` and the warnings on stderr, then returns the verdict.
+    /// A closed `out` ends the printing quietly and changes nothing else; another
+    /// failure to print is an error only when the verdict is `Ok`.
+    pub fn print(self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let mut out = crate::error::UntilClosed::new(out);
+        let printed = out
+            .write_all(self.text.as_bytes())
+            .and_then(|()| out.flush());
+        for warning in &self.warnings {
+            crate::output::warn(warning);
+        }
+        self.verdict?;
+        printed.context("printing the gate's verdict")
+    }
+}
+
+/// Compares, and renders the table and the one-line summary; the verdict is a
+/// [`RegressionFound`] when a row fails the gate. `Err` when the reports cannot be
+/// compared at all.
+fn comparison(
     baseline: &Report,
     current: &Report,
     thresholds: Thresholds,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Judgement> {
     let outcome = compare::compare(baseline, current, thresholds)?;
     let options = crate::output::table::TableOptions::for_stdout(None, false);
-    writeln!(out, "{}", compare::render(&outcome, &options))?;
-    writeln!(out, "{}", compare::summary(&outcome))?;
-    out.flush()?;
-    for warning in &outcome.warnings {
-        crate::output::warn(warning);
-    }
-    if outcome.passed() {
-        return Ok(());
-    }
+    let text = format!(
+        "{}\n{}\n",
+        compare::render(&outcome, &options),
+        compare::summary(&outcome)
+    );
+    let verdict = if outcome.passed() {
+        Ok(())
+    } else {
+        Err(RegressionFound(regressions(&outcome, thresholds)).into())
+    };
+    Ok(Judgement {
+        text,
+        warnings: outcome.warnings.clone(),
+        verdict,
+    })
+}
+
+/// What failed the gate: `2 regression(s) beyond 5 %: cpu.threads +12.0 %, …`.
+fn regressions(outcome: &compare::Outcome, thresholds: Thresholds) -> String {
     let rows = |pick: &dyn Fn(&Comparison) -> bool| -> String {
         let picked: Vec<String> = outcome
             .comparisons
@@ -431,41 +483,62 @@ fn compare_reports(
             rows(&|c| c.verdict == Verdict::Inconclusive)
         ));
     }
-    Err(RegressionFound(failures.join("; ")).into())
+    failures.join("; ")
 }
 
 /// Runs the gates of a finished benchmark on its report: one line per expectation,
-/// then the comparison with the baseline and its summary line.
-pub fn after_run(report: &Report, gate: &GateConfig, out: &mut dyn Write) -> anyhow::Result<()> {
+/// then the comparison with the baseline and its summary line. Prints nothing: the
+/// caller prints the [`Judgement`] once the run is saved.
+pub fn judge(report: &Report, gate: &GateConfig) -> Judgement {
+    let mut judged = Judgement {
+        text: String::new(),
+        warnings: Vec::new(),
+        verdict: Ok(()),
+    };
     let mut failures = Vec::new();
     for expectation in &gate.expectations {
-        let checked = expect::check(expectation, report)?;
-        writeln!(out, "{}", checked.line)?;
-        if !checked.passed {
-            failures.push(checked.failure);
+        match expect::check(expectation, report) {
+            Ok(checked) => {
+                judged.text.push_str(&checked.line);
+                judged.text.push('\n');
+                if !checked.passed {
+                    failures.push(checked.failure);
+                }
+            }
+            Err(e) => {
+                judged.verdict = Err(e);
+                return judged;
+            }
         }
     }
-    out.flush()?;
     if let Some((path, baseline)) = &gate.baseline {
-        if gate.baseline_build.is_some() {
-            writeln!(
-                out,
+        let header = if gate.baseline_build.is_some() {
+            format!(
                 "compared with the baseline build {}, run beside this one",
                 path.display()
-            )?;
+            )
         } else {
-            writeln!(out, "compared with {}", path.display())?;
-        }
-        match compare_reports(baseline, report, gate.thresholds, out) {
-            Err(e) if e.is::<RegressionFound>() => failures.insert(0, e.to_string()),
+            format!("compared with {}", path.display())
+        };
+        judged.text.push_str(&header);
+        judged.text.push('\n');
+        match comparison(baseline, report, gate.thresholds) {
+            Ok(compared) => {
+                judged.text.push_str(&compared.text);
+                judged.warnings = compared.warnings;
+                if let Err(e) = compared.verdict {
+                    failures.insert(0, e.to_string());
+                }
+            }
             // Not a verdict (the comparison itself failed): exit 1, not 3.
-            Err(e) => return Err(e),
-            Ok(()) => {}
+            Err(e) => {
+                judged.verdict = Err(e);
+                return judged;
+            }
         }
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(RegressionFound(failures.join("; ")).into())
+    if !failures.is_empty() {
+        judged.verdict = Err(RegressionFound(failures.join("; ")).into());
     }
+    judged
 }

@@ -20,6 +20,13 @@ pub fn default_path(label: &str, now: SystemTime) -> PathBuf {
     Path::new(RESULTS_DIR).join(format!("{label}-{}.json", compact_utc(now)))
 }
 
+/// Where `--baseline-build` saves the baseline build's runs, beside the report:
+/// `results/cpu-X.json` → `results/cpu-X-baseline-build.json`.
+pub fn baseline_build_path(report: &Path) -> PathBuf {
+    let stem = report.file_stem().unwrap_or_default().to_string_lossy();
+    report.with_file_name(format!("{stem}-baseline-build.json"))
+}
+
 /// `results/baselines/NAME.json`; NAME is a plain name, not a path.
 pub fn baseline_path(name: &str) -> anyhow::Result<PathBuf> {
     let ok = !name.is_empty()

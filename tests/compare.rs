@@ -368,3 +368,15 @@ fn rows_that_failed_their_checks_are_never_compared() {
         "{err}"
     );
 }
+
+#[test]
+fn a_closed_stdout_does_not_pass_a_failed_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let base = write(dir, "base.json", &report(dir, 1.0));
+    let slower = write(dir, "slower.json", &report(dir, 1.3));
+    let output = common::concbench_stdout_closed(dir, &["compare", &base, &slower]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(err.contains("+30.0 %"), "{err}");
+}

@@ -302,3 +302,195 @@ fn a_thread_or_process_the_os_refuses_is_an_error_naming_the_model_not_a_hang() 
         assert_eq!(common::processes_tagged(&tag), Vec::<u32>::new(), "{model}");
     }
 }
+
+/// A tiny cpu run that saves its report as `r.json`.
+const REPORTED_RUN: &[&str] = &[
+    "cpu",
+    "--numbers",
+    "1000,2000",
+    "--strategy",
+    "sequential",
+    "--runs",
+    "1",
+    "--warmup",
+    "0",
+    "--output",
+    "r.json",
+];
+
+#[test]
+fn a_destination_that_cannot_be_written_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("FILE"), "a regular file").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--export-csv", "FILE/x.csv"],
+            "error: writing FILE/x.csv: FILE is not a directory",
+        ),
+        (
+            &["--export-bmf", "FILE/deeper/x.json"],
+            "error: writing FILE/deeper/x.json: FILE is not a directory",
+        ),
+        (
+            &["--plot", "FILE/x.svg"],
+            "error: writing FILE/x.svg: FILE is not a directory",
+        ),
+        (
+            &["--export-markdown", "sub"],
+            "error: writing sub: sub is a directory",
+        ),
+        (
+            &["--save-baseline", "main", "--export-json", "sub/"],
+            "error: writing sub/: sub/ is a directory",
+        ),
+    ];
+    for (more, message) in cases {
+        let args: Vec<&str> = REPORTED_RUN.iter().chain(*more).copied().collect();
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{more:?}: {err}");
+        // Nothing ran: one line on stderr, no table, no report.
+        assert_eq!(err.trim_end(), *message, "{more:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{more:?}: {}",
+            common::stdout(&output)
+        );
+        assert!(!dir.join("r.json").exists(), "{more:?}");
+        assert!(!dir.join("results").exists(), "{more:?}");
+    }
+    assert_eq!(entries(dir), ["FILE", "sub"]);
+    assert!(entries(&dir.join("sub")).is_empty());
+}
+
+/// The pids of the live processes tagged `tag` whose command line ends in `worker`.
+fn pool_workers(tag: &str) -> Vec<u32> {
+    common::processes_tagged(tag)
+        .into_iter()
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            cmdline.split(|&b| b == 0).any(|arg| arg == b"worker")
+        })
+        .collect()
+}
+
+/// Waits up to 30 s for `done`, every 10 ms.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "still waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_run_process_that_writes_to_a_dead_pool_worker_fails_saying_so() {
+    use concbench::worker::protocol::{Response, RunSpec, TaskOutput, write_message};
+    use concbench::workload::{CpuJob, Job, cpu::Kernel};
+    use std::io::Read;
+
+    // The run process of `processes` with one pool worker, fed directly as the
+    // runner feeds it; long tasks, so that the worker is busy with its first ones.
+    let tag = format!("dead-worker-{}", std::process::id());
+    let mut run = Command::new(common::BIN)
+        .arg("measure-run")
+        .env("CONCBENCH_TEST_TAG", &tag)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    // Whatever happens below, no process of this test outlives it.
+    struct KillGroup(i32);
+    impl Drop for KillGroup {
+        fn drop(&mut self) {
+            // SAFETY: kill takes a process group id and touches no memory.
+            unsafe { libc::kill(-self.0, libc::SIGKILL) };
+        }
+    }
+    let _group = KillGroup(run.id() as i32);
+    let spec = RunSpec {
+        strategy: concbench::strategy::Strategy::Processes,
+        workers: 1,
+        job: Job::Cpu(CpuJob {
+            kernel: Kernel::Fib,
+            numbers: vec![42; 100],
+        }),
+    };
+    write_message(&mut run.stdin.take().unwrap(), &spec).unwrap();
+    let mut workers = Vec::new();
+    wait_for("the pool worker", || {
+        workers = pool_workers(&tag);
+        !workers.is_empty()
+    });
+    let worker = workers[0];
+    // Busy with its first task (fib(42) takes seconds): it has answered its init,
+    // and the run process is waiting for its answers. Process start-up costs far
+    // less than the 0.2 s of CPU waited for.
+    wait_for("the worker to work", || {
+        let stat = std::fs::read_to_string(format!("/proc/{worker}/stat")).unwrap_or_default();
+        let utime = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().nth(11)?.parse::<u64>().ok());
+        // SAFETY: sysconf has no preconditions.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+        utime.is_some_and(|t| t * 5 >= ticks)
+    });
+    // Hold the worker's stdout open, so that its death is not an end of file to the
+    // run process: what it learns next comes from writing to the worker.
+    let mut answers = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{worker}/fd/1"))
+        .unwrap();
+    // SAFETY: as above, for one pid.
+    unsafe { libc::kill(worker as i32, libc::SIGKILL) };
+    wait_for("the worker to die", || {
+        let stat = std::fs::read_to_string(format!("/proc/{worker}/stat")).unwrap_or_default();
+        // A zombie (state Z) has closed its files; a reaped one has no stat at all.
+        stat.is_empty()
+            || stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|s| s.trim_start().starts_with('Z'))
+    });
+    // One answer in the worker's name: the run process hands the worker its next
+    // task, into a pipe nobody reads.
+    let done = Response::Done {
+        id: 0,
+        output: TaskOutput::Cpu(267_914_296),
+    };
+    write_message(&mut answers, &done).unwrap();
+    let mut err = String::new();
+    run.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = run.wait().unwrap();
+    drop(answers);
+    assert_eq!(status.code(), Some(1), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: writing to pool worker 0: ") && last.contains("Broken pipe"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_no_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["cpu", "--help"][..],
+        REPORTED_RUN,
+    ] {
+        let output = common::concbench_stdout_closed(dir, args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+    // The run was saved all the same.
+    assert!(dir.join("r.json").exists());
+}

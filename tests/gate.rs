@@ -799,3 +799,186 @@ fn a_baseline_build_with_too_few_runs_or_beside_a_baseline_is_a_usage_error() {
         "{err}"
     );
 }
+
+/// Saves a report of `JOB` with 4 runs as `name` in `dir`, then rewrites every wall
+/// time in it to a fraction of a microsecond: a baseline no real run can match, so a
+/// gate against it fails whatever the timings.
+fn unbeatable_baseline(dir: &Path, name: &str) -> String {
+    let output = run(dir, &["--runs", "4", "--output", name]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let path = dir.join(name);
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let samples = [1.0e-7, 1.1e-7, 1.2e-7, 1.3e-7];
+    for row in report["results"].as_array_mut().unwrap() {
+        row["wall_s"] = serde_json::json!({
+            "median": 1.15e-7, "mean": 1.15e-7, "stddev": 1.0e-8,
+            "min": 1.0e-7, "max": 1.3e-7, "samples": samples,
+        });
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    name.to_string()
+}
+
+#[test]
+fn a_closed_stdout_neither_passes_a_failed_gate_nor_loses_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let baseline = unbeatable_baseline(dir, "base.json");
+    // Open, the gate fails: the baseline is unbeatable.
+    let args: Vec<&str> = JOB
+        .iter()
+        .chain(&[
+            "--runs",
+            "4",
+            "--output",
+            "open.json",
+            "--baseline",
+            &baseline,
+        ])
+        .copied()
+        .collect();
+    let output = concbench_in(dir, &args);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+
+    // Closed before anything is printed (`| head -1` gone early): the same verdict,
+    // and the report is saved all the same.
+    let args: Vec<&str> = JOB
+        .iter()
+        .chain(&[
+            "--runs",
+            "4",
+            "--output",
+            "closed.json",
+            "--baseline",
+            &baseline,
+        ])
+        .copied()
+        .collect();
+    let output = common::concbench_stdout_closed(dir, &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(err.lines().any(|l| l == "saved closed.json"), "{err}");
+    assert!(err.contains("regression(s) beyond 5 %"), "{err}");
+    assert_eq!(walls(&dir.join("closed.json")).len(), 2);
+
+    // So is an expectation that fails.
+    let args: Vec<&str> = JOB
+        .iter()
+        .chain(&[
+            "--runs",
+            "1",
+            "--output",
+            "expect.json",
+            "--expect",
+            "cpu.threads.speedup < 0",
+        ])
+        .copied()
+        .collect();
+    let output = common::concbench_stdout_closed(dir, &args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(dir.join("expect.json").exists(), "{err}");
+}
+
+#[test]
+fn expectations_that_could_only_fail_after_the_run_are_refused_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let cpu = |more: &[&'static str]| -> Vec<&'static str> {
+        let job = [
+            "cpu",
+            "--numbers",
+            "1000,2000",
+            "--warmup",
+            "0",
+            "--runs",
+            "1",
+        ];
+        job.iter().chain(more).copied().collect()
+    };
+    let cases: [(Vec<&str>, &str, &str); 4] = [
+        (
+            // A sweep: one threads row per worker count.
+            cpu(&[
+                "--strategy",
+                "sequential,threads",
+                "--workers",
+                "1,2",
+                "--expect",
+                "cpu.threads.speedup > 0",
+            ]),
+            "cpu.threads.speedup > 0",
+            "threads runs at 2 worker counts (--workers 1,2), a row each, and an expectation names one figure; give --workers one count",
+        ),
+        (
+            // On the right-hand side too.
+            cpu(&[
+                "--strategy",
+                "sequential,threads",
+                "--workers",
+                "1..=3",
+                "--expect",
+                "cpu.sequential.median < cpu.threads.median",
+            ]),
+            "cpu.sequential.median < cpu.threads.median",
+            "threads runs at 3 worker counts (--workers 1,2,3), a row each, and an expectation names one figure; give --workers one count",
+        ),
+        (
+            // A Python model's speedup is against py-sequential, not sequential.
+            cpu(&[
+                "--strategy",
+                "sequential,py-threads",
+                "--expect",
+                "cpu.py-threads.speedup > 0",
+            ]),
+            "cpu.py-threads.speedup > 0",
+            "speedup of py-threads is measured against py-sequential, which is not among the models run (--strategy sequential,py-threads)",
+        ),
+        (
+            // io rows have a speedup but no efficiency.
+            vec![
+                "io",
+                "--requests",
+                "2",
+                "--latency",
+                "0",
+                "--warmup",
+                "0",
+                "--runs",
+                "1",
+                "--strategy",
+                "sequential,threads",
+                "--expect",
+                "io.threads.efficiency > 0",
+            ],
+            "io.threads.efficiency > 0",
+            "efficiency is a cpu figure; io rows have none",
+        ),
+    ];
+    for (args, expectation, why) in cases {
+        let output = concbench_in(dir, &args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            format!("error: --expect '{expectation}': {why}"),
+            "{args:?}"
+        );
+        assert_nothing_ran(dir, &output);
+    }
+    // A model that runs once, whatever --workers says, is one row in a sweep.
+    let output = concbench_in(
+        dir,
+        &cpu(&[
+            "--strategy",
+            "sequential,threads",
+            "--workers",
+            "1,2",
+            "--no-save",
+            "--expect",
+            "cpu.sequential.speedup >= 1",
+        ]),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

@@ -1057,13 +1057,14 @@ const EXPECT_TOKENS: &[&str] = &[
 ];
 
 /// A figure with a random spelling of each part (random case, spaces around the
-/// dots); the metric is given, the workload is io for requests per second.
+/// dots); the metric is given, the workload is io for requests per second and cpu
+/// for efficiency.
 fn figure_with(metric: (&'static str, Metric)) -> impl Strategy<Value = (String, Figure)> {
     let (metric_name, metric) = metric;
-    let workload = if metric == Metric::RequestsPerS {
-        Just((Workload::Io, "io")).boxed()
-    } else {
-        prop::sample::select(vec![(Workload::Cpu, "cpu"), (Workload::Io, "io")]).boxed()
+    let workload = match metric {
+        Metric::RequestsPerS => Just((Workload::Io, "io")).boxed(),
+        Metric::Efficiency => Just((Workload::Cpu, "cpu")).boxed(),
+        _ => prop::sample::select(vec![(Workload::Cpu, "cpu"), (Workload::Io, "io")]).boxed(),
     };
     (
         workload,
@@ -1154,6 +1155,9 @@ fn well_formed(e: &Expectation, text: &str) -> Result<(), TestCaseError> {
     for figure in figures {
         if figure.metric == Metric::RequestsPerS {
             prop_assert_eq!(figure.workload, Workload::Io);
+        }
+        if figure.metric == Metric::Efficiency {
+            prop_assert_eq!(figure.workload, Workload::Cpu);
         }
     }
     Ok(())

@@ -500,3 +500,77 @@ fn fib_takes_the_listed_numbers_and_says_so() {
          for each n of --numbers\n"
     );
 }
+
+#[test]
+fn flags_that_would_be_ignored_are_refused() {
+    // --repeat repeats a --sites list; without one it would do nothing.
+    let err = refused(&["io", "--repeat", "3", "--requests", "2"]);
+    assert!(
+        err.starts_with(
+            "error: the argument '--repeat <N>' cannot be used with '--requests <N>'\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("Usage: concbench io --sites <FILE> --repeat <N>"),
+        "{err}"
+    );
+    let err = refused(&["io", "--repeat", "3"]);
+    assert!(
+        err.starts_with(
+            "error: the following required arguments were not provided:\n  --sites <FILE>\n"
+        ),
+        "{err}"
+    );
+    // The built-in server's flags do not apply to a --sites list.
+    for flag in ["--requests 2", "--latency 0", "--body-bytes 1KiB"] {
+        let mut args = vec!["io", "--sites", "sites.txt"];
+        args.extend(flag.split(' '));
+        let err = refused(&args);
+        let name = flag.split(' ').next().unwrap();
+        assert!(
+            err.starts_with("error: the argument '--sites <FILE>' cannot be used with '")
+                && err.contains(&format!("'{name} <")),
+            "{err}"
+        );
+    }
+    refused(&["all", "--sites", "sites.txt", "--latency", "10ms"]);
+    // Fixed runs leave nothing for --precision or --max-time to decide.
+    for (flag, value) in [("--precision", "2%"), ("--max-time", "10s")] {
+        let err = refused(&["cpu", "--runs", "3", flag, value]);
+        assert!(
+            err.starts_with(&format!(
+                "error: the argument '--runs <N>' cannot be used with '{flag} <"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_precision_that_is_not_a_fraction_is_refused_by_clap() {
+    for (value, why) in [
+        (
+            "garbage",
+            "expected a fraction between 0 and 1: a percentage (1%) or a number (0.01)",
+        ),
+        (
+            "0",
+            "expected a fraction between 0 and 1: a percentage (1%) or a number (0.01)",
+        ),
+        (
+            "100%",
+            "expected a fraction between 0 and 1: a percentage (1%) or a number (0.01)",
+        ),
+        ("2", "2 would be 200 %; write 2% or 0.02"),
+    ] {
+        let err = refused(&["cpu", "--precision", value]);
+        assert!(
+            err.starts_with(&format!(
+                "error: invalid value '{value}' for '--precision <PERCENT>': {why}\n"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("Usage: concbench cpu [OPTIONS]"), "{err}");
+    }
+}

@@ -105,6 +105,33 @@ where
     whole_number(min, u64::MAX)
 }
 
+/// `--precision`: a fraction strictly between 0 and 1, written as a percentage (`1%`)
+/// or a number (`0.01`). A number above 1 without `%` is refused with both readings,
+/// as `--max-regression` does: `2` is more likely 2 % than 200 %.
+pub fn parse_precision(text: &str) -> Result<f64, String> {
+    const EXPECTED: &str =
+        "expected a fraction between 0 and 1: a percentage (1%) or a number (0.01)";
+    let trimmed = text.trim();
+    let (number, percent) = match trimmed.strip_suffix('%') {
+        Some(number) => (number.trim_end(), true),
+        None => (trimmed, false),
+    };
+    let value: f64 = number.parse().map_err(|_| EXPECTED.to_string())?;
+    if !percent && value > 1.0 && value < 100.0 {
+        return Err(format!(
+            "{number} would be {} %; write {number}% or {}",
+            value * 100.0,
+            value / 100.0
+        ));
+    }
+    let fraction = if percent { value / 100.0 } else { value };
+    if fraction > 0.0 && fraction < 1.0 {
+        Ok(fraction)
+    } else {
+        Err(EXPECTED.to_string())
+    }
+}
+
 /// A duration more than zero.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     match parse_duration(text)? {
@@ -412,6 +439,22 @@ mod tests {
                 "{bad}: {message}"
             );
         }
+    }
+
+    #[test]
+    fn precisions_are_fractions_between_0_and_1() {
+        assert_eq!(parse_precision("1%"), Ok(0.01));
+        assert_eq!(parse_precision(" 2.5 % "), Ok(0.025));
+        assert_eq!(parse_precision("0.01"), Ok(0.01));
+        for refused in [
+            "garbage", "", "0", "0%", "1", "100%", "-1%", "NaN", "inf", "150",
+        ] {
+            assert!(parse_precision(refused).is_err(), "{refused}");
+        }
+        assert_eq!(
+            parse_precision("2"),
+            Err("2 would be 200 %; write 2% or 0.02".to_string())
+        );
     }
 
     #[test]

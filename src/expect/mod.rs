@@ -129,7 +129,8 @@ impl Metric {
         }
     }
 
-    /// Speedup and efficiency are relative to sequential in the same run.
+    /// Speedup and efficiency are relative to sequential (or py-sequential) in the same
+    /// run.
     fn needs_sequential(self) -> bool {
         matches!(self, Metric::Speedup | Metric::Efficiency)
     }
@@ -259,10 +260,18 @@ fn parse_figure(path: &str) -> Result<Figure, String> {
     })?;
     let metric = Metric::parse(metric)
         .ok_or_else(|| format!("unknown metric {} (expected {METRICS})", quote(metric)))?;
-    if metric == Metric::RequestsPerS && workload != Workload::Io {
+    // The one metric of each workload alone: rows of the other never carry it.
+    let only = match metric {
+        Metric::RequestsPerS => Some(Workload::Io),
+        Metric::Efficiency => Some(Workload::Cpu),
+        Metric::Speedup | Metric::Median => None,
+    };
+    if let Some(only) = only.filter(|&only| only != workload) {
         return Err(format!(
-            "{} is an io figure; {} rows have none",
+            "{} is {} {} figure; {} rows have none",
             metric.name(),
+            if only == Workload::Io { "an" } else { "a" },
+            only.name(),
             workload.name()
         ));
     }
@@ -313,39 +322,70 @@ fn parse_value(number: &str, metric: Metric) -> Result<f64, String> {
     Ok(value * scale)
 }
 
+/// What a run about to start will measure: each workload with its worker counts
+/// (`--workers`), and the models (`--strategy`).
+#[derive(Debug, Clone, Copy)]
+pub struct Selection<'a> {
+    pub workloads: &'a [(Workload, &'a [usize])],
+    pub strategies: &'a [Strategy],
+}
+
 /// Whether the run about to start will measure what `expectation` reads, on both
-/// sides: its workload, its model, and sequential for a speedup or an efficiency.
-/// The error is one line, found before anything runs.
-pub fn check_selection(
-    expectation: &Expectation,
-    workloads: &[Workload],
-    strategies: &[Strategy],
-) -> Result<(), String> {
+/// sides, as one figure: its workload; its model, at one worker count (a model that
+/// runs at every count of a sweep has a row for each); and, for a speedup or an
+/// efficiency, the model it is measured against (sequential, or py-sequential for a
+/// Python model). The error is one line, found before anything runs, so that no
+/// expectation can only fail after it.
+pub fn check_selection(expectation: &Expectation, selection: Selection<'_>) -> Result<(), String> {
+    let strategies = selection.strategies;
     let selected: Vec<&str> = strategies.iter().map(|s| s.name()).collect();
     let mut figures = vec![expectation.figure];
     if let Bound::Figure(other) = expectation.bound {
         figures.push(other);
     }
     for figure in figures {
-        if !workloads.contains(&figure.workload) {
-            let run: Vec<&str> = workloads.iter().map(|w| w.name()).collect();
+        let Some((_, workers)) = selection
+            .workloads
+            .iter()
+            .find(|(workload, _)| *workload == figure.workload)
+        else {
+            let run: Vec<&str> = selection.workloads.iter().map(|(w, _)| w.name()).collect();
             return Err(format!(
                 "this run has no {} job (it runs {} only)",
                 figure.workload.name(),
                 run.join(" and ")
             ));
-        }
-        if !strategies.contains(&figure.strategy) {
+        };
+        let strategy = figure.strategy;
+        if !strategies.contains(&strategy) {
             return Err(format!(
                 "{} is not among the models run (--strategy {})",
-                figure.strategy.name(),
+                strategy.name(),
                 selected.join(",")
             ));
         }
-        if figure.metric.needs_sequential() && !strategies.contains(&Strategy::Sequential) {
+        if !strategy.single() && workers.len() > 1 {
+            let counts: Vec<String> = workers.iter().map(usize::to_string).collect();
             return Err(format!(
-                "{} is measured against sequential, which is not among the models run (--strategy {})",
+                "{} runs at {} worker counts (--workers {}), a row each, and an expectation \
+                 names one figure; give --workers one count",
+                strategy.name(),
+                workers.len(),
+                counts.join(",")
+            ));
+        }
+        let reference = strategy.baseline();
+        if figure.metric.needs_sequential() && !strategies.contains(&reference) {
+            // Against sequential goes without saying; against py-sequential does not.
+            let of = if reference == Strategy::Sequential {
+                String::new()
+            } else {
+                format!(" of {}", strategy.name())
+            };
+            return Err(format!(
+                "{}{of} is measured against {}, which is not among the models run (--strategy {})",
                 figure.metric.name(),
+                reference.name(),
                 selected.join(",")
             ));
         }

@@ -244,6 +244,10 @@ fn parse_errors_are_one_line_and_say_what_is_wrong() {
         )
     );
     assert!(error("cpu.processes.rps >= 100").contains("io figure"));
+    assert_eq!(
+        error("io.threads.efficiency >= 0.5"),
+        "efficiency is a cpu figure; io rows have none"
+    );
     assert!(error("cpu.processes.speedup >= ").contains("no number"));
     assert!(error("cpu.processes.speedup >= fast").contains("'fast' is not a number"));
     assert!(error("cpu.processes.speedup >= 1.7x").contains("unit 'x'"));
@@ -365,34 +369,85 @@ fn check_compares_two_figures_of_the_run() {
 fn selection_is_checked_on_both_sides() {
     let e = |text: &str| parse(text).unwrap();
     let seq_threads = [Strategy::Sequential, Strategy::Threads];
-    let cpu = [Workload::Cpu];
+    let cpu: [(Workload, &[usize]); 1] = [(Workload::Cpu, &[4])];
+    let check = |text: &str, strategies: &[Strategy]| {
+        check_selection(
+            &e(text),
+            Selection {
+                workloads: &cpu,
+                strategies,
+            },
+        )
+    };
+    assert_eq!(check("cpu.threads.speedup > 1", &seq_threads), Ok(()));
     assert_eq!(
-        check_selection(&e("cpu.threads.speedup > 1"), &cpu, &seq_threads),
-        Ok(())
-    );
-    assert_eq!(
-        check_selection(&e("io.threads.median < 1s"), &cpu, &seq_threads),
+        check("io.threads.median < 1s", &seq_threads),
         Err("this run has no io job (it runs cpu only)".to_string())
     );
     assert_eq!(
-        check_selection(
-            &e("cpu.threads.speedup > cpu.rayon.speedup"),
-            &cpu,
-            &seq_threads
-        ),
+        check("cpu.threads.speedup > cpu.rayon.speedup", &seq_threads),
         Err("rayon is not among the models run (--strategy sequential,threads)".to_string())
     );
     assert_eq!(
-        check_selection(&e("cpu.threads.median < 1s"), &cpu, &[Strategy::Threads]),
+        check("cpu.threads.median < 1s", &[Strategy::Threads]),
         Ok(())
     );
     assert_eq!(
-        check_selection(&e("cpu.threads.speedup > 1"), &cpu, &[Strategy::Threads]),
+        check("cpu.threads.speedup > 1", &[Strategy::Threads]),
         Err(
             "speedup is measured against sequential, which is not among the models run (--strategy threads)"
                 .to_string()
         )
     );
+}
+
+/// What could only fail after the run, were it not refused before it: a figure of
+/// a worker sweep, and a Python model's speedup without py-sequential.
+#[test]
+fn selection_needs_one_row_and_the_right_reference() {
+    let e = |text: &str| parse(text).unwrap();
+    let sweep: [(Workload, &[usize]); 2] = [(Workload::Cpu, &[1, 2, 4]), (Workload::Io, &[5])];
+    let check = |text: &str, strategies: &[Strategy]| {
+        check_selection(
+            &e(text),
+            Selection {
+                workloads: &sweep,
+                strategies,
+            },
+        )
+    };
+    let seq_threads = [Strategy::Sequential, Strategy::Threads];
+    let sweep_error = "threads runs at 3 worker counts (--workers 1,2,4), a row each, and an \
+                       expectation names one figure; give --workers one count";
+    assert_eq!(
+        check("cpu.threads.speedup > 1", &seq_threads),
+        Err(sweep_error.to_string())
+    );
+    assert_eq!(
+        check("cpu.sequential.median < cpu.threads.median", &seq_threads),
+        Err(sweep_error.to_string())
+    );
+    // Sequential runs once whatever the sweep; io has one count here.
+    assert_eq!(check("cpu.sequential.median < 1s", &seq_threads), Ok(()));
+    assert_eq!(check("io.threads.speedup > 1", &seq_threads), Ok(()));
+
+    let python = [
+        Strategy::Sequential,
+        Strategy::PyThreads,
+        Strategy::PyAsyncio,
+    ];
+    assert_eq!(
+        check("io.py-threads.speedup > 1", &python),
+        Err(
+            "speedup of py-threads is measured against py-sequential, which is not among the \
+             models run (--strategy sequential,py-threads,py-asyncio)"
+                .to_string()
+        )
+    );
+    // py-asyncio runs once, as py-sequential does.
+    assert_eq!(check("cpu.py-asyncio.median < 1s", &python), Ok(()));
+    let with_reference = [Strategy::PySequential, Strategy::PyThreads];
+    assert_eq!(check("io.py-threads.speedup > 1", &with_reference), Ok(()));
 }
 
 #[test]

@@ -122,27 +122,123 @@ impl ExportManager {
             .any(|(_, destination)| *destination == Destination::Stdout)
     }
 
-    /// Writes every export, stopping at the first failure. Files are written
-    /// atomically ([`write_atomic`]); stdout ones to `stdout`, which is flushed.
+    /// Writes every export, stopping at the first failure: the files
+    /// ([`ExportManager::write_files`]), then stdout's.
     ///
     /// A write to a closed stdout pipe comes back as an error whose chain holds an
     /// [`io::Error`] of kind `BrokenPipe`, for the caller to treat as it treats its own.
     pub fn write_all(&self, report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
+        for (_, _, written) in self.write_files(report) {
+            written?;
+        }
+        self.write_stdout(report, stdout)
+    }
+
+    /// Writes each export that goes to a file, atomically ([`write_atomic`]), whether
+    /// or not the others could be: one bad path costs only its own export. Returns
+    /// each file's format, path and outcome, in order.
+    pub fn write_files(&self, report: &Report) -> Vec<(ExportFormat, &Path, anyhow::Result<()>)> {
+        self.exports
+            .iter()
+            .filter_map(|(format, destination)| match destination {
+                Destination::File(path) => Some((*format, path.as_path())),
+                Destination::Stdout => None,
+            })
+            .map(|(format, path)| {
+                let written =
+                    serialize(format, report).and_then(|bytes| write_atomic(path, &bytes));
+                (format, path, written)
+            })
+            .collect()
+    }
+
+    /// Writes the export that goes to stdout, if any, and flushes it.
+    pub fn write_stdout(&self, report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
         for (format, destination) in &self.exports {
-            let bytes = format
-                .exporter()
-                .serialize(report)
-                .with_context(|| format!("exporting {}", format.name()))?;
-            match destination {
-                Destination::Stdout => stdout
+            if *destination == Destination::Stdout {
+                let bytes = serialize(*format, report)?;
+                stdout
                     .write_all(&bytes)
                     .and_then(|()| stdout.flush())
-                    .with_context(|| format!("writing the {} export to stdout", format.name()))?,
-                Destination::File(path) => write_atomic(path, &bytes)?,
+                    .with_context(|| format!("writing the {} export to stdout", format.name()))?;
             }
         }
         Ok(())
     }
+}
+
+fn serialize(format: ExportFormat, report: &Report) -> anyhow::Result<Vec<u8>> {
+    format
+        .exporter()
+        .serialize(report)
+        .with_context(|| format!("exporting {}", format.name()))
+}
+
+/// Errors as [`write_atomic`] would ("writing PATH: ...") when `path` plainly cannot be
+/// written: it names no file, it is a directory, or the nearest of its ancestors that
+/// exists (the others [`write_atomic`] creates) is not a directory, or not one this
+/// process may create files in. Changes nothing on disk.
+///
+/// For every destination of a run, before the run: a bad path must cost a moment,
+/// not a finished benchmark (hyperfine creates its export files while it parses its
+/// flags). A write can still fail later (a full disk), which is why the report is
+/// saved before anything else.
+pub fn check_writable(path: &Path) -> anyhow::Result<()> {
+    check_writable_inner(path).with_context(|| format!("writing {}", path.display()))
+}
+
+fn check_writable_inner(path: &Path) -> anyhow::Result<()> {
+    if path.file_name().is_none() {
+        bail!("the path names no file");
+    }
+    if path.is_dir() {
+        bail!("{} is a directory", path.display());
+    }
+    let here = Path::new(".");
+    let non_empty =
+        |p: &'_ Path| -> Option<PathBuf> { (!p.as_os_str().is_empty()).then(|| p.to_path_buf()) };
+    let mut dir = path
+        .parent()
+        .and_then(non_empty)
+        .unwrap_or_else(|| here.into());
+    loop {
+        match fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => bail!("{} is not a directory", dir.display()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) && dir != here =>
+            {
+                dir = dir
+                    .parent()
+                    .and_then(non_empty)
+                    .unwrap_or_else(|| here.into());
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        }
+    }
+    may_create_in(&dir)
+}
+
+/// Whether this process may create a file in `dir` (write and search permission, on
+/// a filesystem mounted read-write), as the kernel would decide it.
+fn may_create_in(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::CString::new(dir.as_os_str().as_bytes())
+            .with_context(|| format!("{} holds a NUL byte", dir.display()))?;
+        // SAFETY: `name` is a live NUL-terminated string; access reads it only.
+        if unsafe { libc::access(name.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+            return Err(io::Error::last_os_error())
+                .with_context(|| format!("cannot create a file in {}", dir.display()));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory (created with

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -309,7 +310,7 @@ fn destination_parse() {
 }
 
 /// Every entry of `dir`, by name, sorted.
-fn entries(dir: &std::path::Path) -> Vec<String> {
+fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -428,4 +429,32 @@ fn manager_reports_a_failed_file_by_path() {
     manager.add(ExportFormat::Json, Destination::File(path.clone()));
     let err = manager.write_all(&report(), &mut Vec::new()).unwrap_err();
     assert!(format!("{err:#}").contains(&format!("writing {}", path.display())));
+}
+
+#[test]
+fn a_destination_is_checked_without_touching_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let file = dir.join("file");
+    fs::write(&file, b"").unwrap();
+    // A new file, in directories that do not exist yet: fine, and none is made.
+    super::check_writable(&dir.join("a").join("b").join("x.json")).unwrap();
+    super::check_writable(&file).unwrap();
+    assert_eq!(entries(dir), ["file"]);
+
+    let refused = |path: &Path| format!("{:#}", super::check_writable(path).unwrap_err());
+    let (d, f) = (dir.display(), file.display());
+    assert_eq!(
+        refused(&file.join("x.csv")),
+        format!("writing {f}/x.csv: {f} is not a directory")
+    );
+    assert_eq!(
+        refused(&file.join("deeper").join("x.csv")),
+        format!("writing {f}/deeper/x.csv: {f} is not a directory")
+    );
+    assert_eq!(refused(dir), format!("writing {d}: {d} is a directory"));
+    assert_eq!(
+        refused(Path::new("..")),
+        "writing ..: the path names no file"
+    );
 }

@@ -15,6 +15,11 @@ use super::protocol::{RunSample, RunSpec, read_message, write_message};
 use crate::strategy;
 
 /// Runs the spec read from stdin and reports on stdout.
+///
+/// A broken pipe while the model runs is a pool worker (or a task's process) gone:
+/// an error with its message, for the parent to name ("processes run 1/3 failed:
+/// writing to pool worker 0: Broken pipe"). Only a broken pipe on stdout itself is
+/// quiet: the parent reads it to the end, so then it is gone or done with us.
 pub fn run() -> anyhow::Result<()> {
     super::die_with_parent(libc::SIGKILL);
     let mut line = String::new();
@@ -30,5 +35,5 @@ pub fn run() -> anyhow::Result<()> {
         census: timed.census,
         python: None,
     };
-    write_message(&mut std::io::stdout().lock(), &sample)
+    write_message(&mut std::io::stdout().lock(), &sample).map_err(crate::error::on_stdout)
 }

@@ -23,6 +23,21 @@ pub fn concbench_in(dir: &std::path::Path, args: &[&str]) -> Output {
         .expect("concbench runs")
 }
 
+/// Runs concbench with `args` in `dir`, its stdout a pipe whose reading end is closed
+/// before it writes anything: a log filter that stopped reading (`| head -1`).
+pub fn concbench_stdout_closed(dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("concbench runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("concbench ends")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
