@@ -365,9 +365,10 @@ pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) ->
         .filter(|(_, io)| io.failed > 0)
         .map(|(row, io)| {
             format!(
-                "{} ({} workers): {}",
+                "{} ({} worker{}): {}",
                 row.strategy,
                 row.workers,
+                if row.workers == 1 { "" } else { "s" },
                 failures(io)
             )
         })
