@@ -233,3 +233,34 @@ fn sequential_io_starts_no_thread() {
         vec![("sequential".to_string(), vec![0])]
     );
 }
+
+/// The CPU column covers the same span as the wall time: a job of microseconds costs
+/// microseconds of CPU, not the run process's start-up (which `wait4` counts, and
+/// the report keeps apart as `process_cpu_s`).
+#[test]
+fn cpu_time_covers_the_timed_region_only() {
+    let report = json_report(&[
+        "cpu",
+        "--strategy",
+        "sequential,threads",
+        "--workers",
+        "2",
+        "--numbers",
+        "1000,2000",
+        "--runs",
+        "3",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    for row in report["results"].as_array().unwrap() {
+        let wall = row["wall_s"]["median"].as_f64().unwrap();
+        let cpu = row["cpu_s"]["median"].as_f64().unwrap();
+        let process = row["process_cpu_s"]["median"].as_f64().unwrap();
+        // Two threads can spend at most twice the wall time, plus the clock reads.
+        assert!(cpu <= 2.0 * wall + 200e-6, "cpu {cpu} wall {wall}: {row}");
+        assert!(process > cpu, "process {process} cpu {cpu}: {row}");
+    }
+}
