@@ -34,25 +34,38 @@ fn sites(dir: &Path, urls: &[&str]) -> String {
 /// Runs every model once on `urls` with `--allow-failures` and returns, per model,
 /// its failures by kind; also checks that nothing was verified.
 fn failures_by_model(urls: &[&str]) -> BTreeMap<String, BTreeMap<String, u64>> {
+    failures_by_model_with(urls, &[])
+}
+
+/// [`failures_by_model`] with more flags.
+fn failures_by_model_with(
+    urls: &[&str],
+    extra: &[&str],
+) -> BTreeMap<String, BTreeMap<String, u64>> {
     let dir = tempfile::tempdir().unwrap();
     let sites = sites(dir.path(), urls);
-    let output = concbench(&[
-        "io",
-        "--sites",
-        &sites,
-        "--timeout",
-        "400ms",
-        "--workers",
-        "2",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--allow-failures",
-        "--format",
-        "json",
-        "--no-save",
-    ]);
+    let mut args = vec!["io", "--sites", &sites];
+    args.extend(extra);
+    let output = concbench(
+        &[
+            args.as_slice(),
+            &[
+                "--timeout",
+                "400ms",
+                "--workers",
+                "2",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--allow-failures",
+                "--format",
+                "json",
+                "--no-save",
+            ],
+        ]
+        .concat(),
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     report["results"]
@@ -129,6 +142,26 @@ fn a_sites_host_that_does_not_resolve_is_refused_before_any_run() {
 fn a_name_that_does_not_resolve_is_connect_in_every_model() {
     let failures = failures_by_model(&["http://nowhere.invalid/a", "http://nowhere.invalid/b"]);
     assert_every_model_says(&failures, "connect", 2);
+}
+
+/// The CPython models call it `connect` too (their clients' own lookup errors).
+/// Uses the machine's `python3`, as tests/python.rs does.
+#[test]
+fn a_name_that_does_not_resolve_is_connect_in_the_python_models_too() {
+    let failures = failures_by_model_with(
+        &["http://nowhere.invalid/a", "http://nowhere.invalid/b"],
+        &[
+            "--python",
+            "--strategy",
+            "py-sequential,py-threads,py-asyncio,py-processes",
+        ],
+    );
+    let expected: BTreeMap<String, BTreeMap<String, u64>> =
+        ["py-sequential", "py-threads", "py-asyncio", "py-processes"]
+            .iter()
+            .map(|m| (m.to_string(), BTreeMap::from([("connect".to_string(), 2)])))
+            .collect();
+    assert_eq!(failures, expected);
 }
 
 /// Nothing listening: `connect` in every model.
