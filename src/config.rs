@@ -13,6 +13,7 @@ use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs,
 use crate::error::usage;
 use crate::export::{Destination, ExportFormat};
 use crate::gate::GateConfig;
+use crate::machine::available_parallelism;
 use crate::server::ServerSettings;
 use crate::strategy::Strategy;
 use crate::workload::CpuJob;
@@ -201,11 +202,6 @@ pub struct ServeConfig {
     pub announce: bool,
     /// Started by `concbench io` as its target: stop (SIGTERM) when it dies.
     pub exit_with_parent: bool,
-}
-
-/// Logical CPUs this process may use (cgroup- and affinity-aware), at least 1.
-pub fn available_parallelism() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Validates the flags shared by every benchmark.
