@@ -5,6 +5,7 @@
 //! - [`app`] — argv to the command that runs it.
 //! - [`cli`] — the clap definition and its value parsers (numbers, sizes, durations, addresses).
 //! - [`config`] — parsed flags to a validated plain config; the cross-flag checks.
+//! - [`limits`] — the defaults and bounds of the flags, shared by `cli` and `config`.
 //! - [`error`] — the error kinds callers match on and the named exit codes.
 //! - [`workload`] — the cpu and io jobs: one unit of work and its expected result.
 //! - [`strategy`] — one file per concurrency model, all behind one trait.
@@ -42,6 +43,7 @@ pub mod expect;
 pub mod export;
 pub mod gate;
 pub mod generate;
+pub mod limits;
 pub mod machine;
 pub mod output;
 pub mod plot;

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::LARGEST_BODY;
 use crate::error::quote;
+use crate::limits::LARGEST_BODY;
 
 /// A value parser for a whole number from `min` to `max`. Its error names the range,
 /// where Rust's own says "invalid digit found in string".
