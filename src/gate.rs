@@ -230,7 +230,7 @@ fn check_baseline_fits(baseline: &Report, plan: &BenchConfig) -> anyhow::Result<
     let failed: Vec<String> = shared
         .iter()
         .filter_map(|row| {
-            let why = compare::failed_checks(row)?;
+            let why = crate::report::failed_checks(row)?;
             Some(format!("{} in the baseline {why}", compare::label(row)))
         })
         .collect();

@@ -99,7 +99,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::bail;
 use serde::Serialize;
 
-use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow};
+use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow, failed_checks};
 use crate::significance::{mann_whitney_p, outliers, shift_ratio};
 use crate::strategy::Strategy;
 use crate::workload::Workload;
@@ -281,19 +281,6 @@ pub fn compare(
         regressions,
         failed_inconclusive,
     })
-}
-
-/// Why a row's timings cannot be trusted, as the end of a sentence about the row
-/// ("had 3 failed requests"); `None` when it passed its checks. A run in which every
-/// request failed is fast and worthless, so it must never be compared or kept as a
-/// baseline.
-pub fn failed_checks(row: &ResultRow) -> Option<String> {
-    match row.io.as_ref().map_or(0, |io| io.failed) {
-        0 if row.verified => None,
-        0 => Some("is unverified (wrong results)".to_string()),
-        1 => Some("had 1 failed request".to_string()),
-        n => Some(format!("had {n} failed requests")),
-    }
 }
 
 /// Errors naming every compared row, on either side, that failed its checks.

@@ -429,7 +429,7 @@ fn kernel(row: &ResultRow) -> String {
 }
 
 /// `NO` for a row that failed its checks (wrong results or failed requests: the
-/// gate's test, [`crate::compare::failed_checks`]), `yes*` when part could not be
+/// gate's test, [`crate::report::failed_checks`]), `yes*` when part could not be
 /// compared, `yes`.
 fn verified(row: &ResultRow) -> String {
     match (passed(row), &row.verify_note) {
@@ -441,7 +441,7 @@ fn verified(row: &ResultRow) -> String {
 
 /// True when the row passed its checks, as the gate judges them.
 fn passed(row: &ResultRow) -> bool {
-    crate::compare::failed_checks(row).is_none()
+    crate::report::failed_checks(row).is_none()
 }
 
 /// The row with the lowest median among those that passed their checks, if any: a
