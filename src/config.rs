@@ -6,6 +6,8 @@
 //! (a baseline, an export path): a one-line error that exits 1, before the run. The
 //! engine never sees a clap type.
 
+pub mod gate;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -240,7 +242,7 @@ pub fn bench(
         gate: GateConfig::default(),
     };
     // The gates are checked against what will run: its models, workloads and runs.
-    config.gate = crate::gate::config(&engine.gate, &config)?;
+    config.gate = gate::config(&engine.gate, &config)?;
     check_destinations(&config)?;
     Ok(config)
 }

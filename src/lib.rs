@@ -2,7 +2,7 @@
 //!
 //! A map of the modules:
 //!
-//! - [`app`] — argv to the command that runs it.
+//! - [`app`] — argv to the command that runs it; the `compare` and `plot` commands.
 //! - [`cli`] — the clap definition and its value parsers (numbers, sizes, durations, addresses).
 //! - [`config`] — parsed flags to a validated plain config; the cross-flag checks.
 //! - [`limits`] — the defaults and bounds of the flags, shared by `cli` and `config`.
@@ -18,7 +18,7 @@
 //! - [`significance`] — bootstrap intervals, rank tests and outliers for the regression gate.
 //! - [`compare`] — baseline vs current report: change, interval, verdict.
 //! - [`expect`] — `--expect` gates on ratios measured in the same run.
-//! - [`gate`] — the `compare` command and the gates run after a benchmark; exit 3.
+//! - [`gate`] — the gates run after a benchmark and by `compare`: judged, then printed; exit 3.
 //! - [`export`] — one file per export format behind one trait; atomic writes.
 //! - [`report`] — the serde types of the versioned JSON report.
 //! - [`results`] — the `results/` directory: default names, baselines, loading saved reports.
