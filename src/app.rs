@@ -15,7 +15,7 @@ use clap::{CommandFactory, Parser};
 use crate::cli::{Cli, Command, CompareArgs, PlotArgs};
 use crate::error::on_stdout;
 use crate::runner::ChildExecutor;
-use crate::{bench, config, gate, generate, results, server, worker};
+use crate::{bench, config, gate, generate, results, serve, worker};
 
 /// Runs concbench on these arguments (the first is the program name).
 ///
@@ -44,7 +44,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             if config.exit_with_parent {
                 worker::die_with_parent(libc::SIGTERM);
             }
-            server::run(&config).map_err(on_stdout)
+            serve::run(&config).map_err(on_stdout)
         }
         Command::Compare(args) => compare_command(&args),
         Command::Plot(args) => plot_command(&args),

@@ -177,8 +177,6 @@ pub struct ServeConfig {
     pub settings: ServerSettings,
     /// Worker threads of the server's tokio runtime.
     pub workers: usize,
-    /// `--log`: one line per request on stderr.
-    pub log: bool,
     /// Print the settings and "Ctrl-C to stop" on stderr: a person started the server.
     /// Off when `concbench io` starts it as its target, whose stderr is the user's.
     pub announce: bool,
@@ -474,6 +472,7 @@ fn io_plan(
                 latency: args.latency,
                 body_bytes: args.body_bytes,
                 idle_timeout: crate::server::DEFAULT_IDLE_TIMEOUT,
+                log: false,
             },
         },
     };
@@ -509,9 +508,9 @@ pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
             latency: args.latency,
             body_bytes: args.body_bytes,
             idle_timeout: args.idle_timeout,
+            log: args.log,
         },
         workers: args.workers.unwrap_or_else(available_parallelism),
-        log: args.log,
         announce: !args.exit_with_parent,
         exit_with_parent: args.exit_with_parent,
     })
@@ -607,14 +606,14 @@ mod tests {
     fn serve_binds_loopback_unless_an_address_is_given() {
         let config = serve_config(&[]);
         assert_eq!(config.addr.to_string(), "127.0.0.1:0");
-        assert!(!config.explicit_addr && config.announce && !config.log);
+        assert!(!config.explicit_addr && config.announce && !config.settings.log);
         assert_eq!(config.workers, available_parallelism());
 
         let config = serve_config(&["--port", "8080", "--threads", "3", "--log"]);
         assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
         assert!(!config.explicit_addr, "--port stays on loopback");
         assert_eq!(config.workers, 3, "--threads is --workers");
-        assert!(config.log);
+        assert!(config.settings.log);
 
         let config = serve_config(&["--addr", "0.0.0.0:80", "--exit-with-parent"]);
         assert_eq!(config.addr.to_string(), "0.0.0.0:80");

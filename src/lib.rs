@@ -25,7 +25,8 @@
 //! - [`machine`] — machine metadata stored in each report.
 //! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
 //! - [`generate`] — shell completions and man pages, from the clap definition.
-//! - [`server`] — the embedded HTTP target.
+//! - [`server`] — the embedded HTTP target: `serve(listener, settings, shutdown)`.
+//! - [`serve`] — the `serve` command around it: flags, the URL, the announcement, signals.
 //! - [`python`] — the CPython models of `--python`: finding and checking the interpreter.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
@@ -52,6 +53,7 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod selfcheck;
+pub mod serve;
 pub mod server;
 pub mod significance;
 pub mod stats;
