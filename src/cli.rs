@@ -14,8 +14,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use values::{
-    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_precision,
-    parse_size, parse_timeout, whole_number, worker_counts,
+    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_fraction,
+    parse_precision, parse_size, parse_timeout, whole_number, worker_counts,
 };
 
 use crate::limits::{
@@ -258,8 +258,8 @@ pub struct GateArgs {
 #[derive(Debug, Args)]
 pub struct ThresholdArgs {
     /// Slower by more than this (and significantly) is a regression.
-    #[arg(long, value_name = "PERCENT", default_value = "5%")]
-    pub max_regression: String,
+    #[arg(long, value_name = "PERCENT", default_value = "5%", value_parser = parse_fraction)]
+    pub max_regression: f64,
 
     /// p-value below which a difference counts as real. Both sides need enough runs to
     /// reach it (4 a side at 0.05); fewer are refused.

@@ -634,34 +634,5 @@ fn describe_key(workload: &str, strategy: &str, workers: usize) -> String {
     format!("{workload} {strategy}, {workers} worker{plural}")
 }
 
-/// Parses "10%", "10 %" or "0.1" into 0.10. A bare number must be a fraction (at most
-/// 1), so that "10" is not silently read as 1000 %.
-pub fn parse_fraction(text: &str) -> Result<f64, String> {
-    let trimmed = text.trim();
-    let (number, percent) = match trimmed.strip_suffix('%') {
-        Some(number) => (number.trim_end(), true),
-        None => (trimmed, false),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a fraction (expected e.g. 10% or 0.1)"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!(
-            "'{text}' must be a non-negative fraction (e.g. 10% or 0.1)"
-        ));
-    }
-    if percent {
-        Ok(value / 100.0)
-    } else if value > 1.0 {
-        Err(format!(
-            "'{text}' is read as a fraction ({} %); write {text}% or {}",
-            value * 100.0,
-            value / 100.0
-        ))
-    } else {
-        Ok(value)
-    }
-}
-
 #[cfg(test)]
 mod tests;

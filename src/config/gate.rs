@@ -21,8 +21,7 @@ use crate::workload::Workload;
 
 /// Validates the threshold flags.
 pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
-    let max_regression = compare::parse_fraction(&args.max_regression)
-        .map_err(|e| usage(format!("--max-regression: {e}")))?;
+    let max_regression = args.max_regression;
     if !(max_regression >= 0.0 && max_regression.is_finite()) {
         return Err(usage("--max-regression must be 0 % or more"));
     }
