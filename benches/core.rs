@@ -251,7 +251,7 @@ fn main() {
     let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     println!(
         "# concbench core benchmark ({} logical CPUs)\n",
-        concbench::config::available_parallelism()
+        concbench::machine::available_parallelism()
     );
     let sections: [(&str, fn()); 5] = [
         ("kernel-linearity", kernel_linearity),

@@ -10,7 +10,7 @@ use crate::report::{Census, IoFigures, Latency, ResultRow};
 use crate::runner::ModelRuns;
 use crate::selfcheck;
 use crate::significance;
-use crate::stats::{self, Summary};
+use crate::stats::{self, CONFIDENCE, Summary};
 use crate::strategy::Strategy;
 use crate::workload::io::Fetch;
 use crate::workload::{CpuJob, Outputs, Workload};
@@ -27,8 +27,6 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
-/// Confidence of the intervals stored in reports (defined with the statistics).
-pub use crate::stats::CONFIDENCE;
 /// Over this coefficient of variation a model's results are called noisy.
 pub const NOISY_CV: f64 = 0.10;
 

@@ -12,10 +12,10 @@ use std::ffi::OsString;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, CompareArgs, PlotArgs};
 use crate::error::on_stdout;
 use crate::runner::ChildExecutor;
-use crate::{bench, config, generate, server, worker};
+use crate::{bench, config, gate, generate, results, serve, worker};
 
 /// Runs concbench on these arguments (the first is the program name).
 ///
@@ -44,10 +44,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
             if config.exit_with_parent {
                 worker::die_with_parent(libc::SIGTERM);
             }
-            server::run(&config).map_err(on_stdout)
+            serve::run(&config).map_err(on_stdout)
         }
-        Command::Compare(args) => crate::gate::compare_command(&args),
-        Command::Plot(args) => crate::gate::plot_command(&args),
+        Command::Compare(args) => compare_command(&args),
+        Command::Plot(args) => plot_command(&args),
         Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),
         Command::Io(args) => bench_with(config::bench(&args.engine, None, Some(&args.io))?),
         Command::All(args) => bench_with(config::bench(
@@ -72,6 +72,42 @@ fn bench_with(config: config::BenchConfig) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     bench::run(&config, &mut executor, &mut out)
+}
+
+/// `concbench compare BASELINE CURRENT`: judged, then printed, so that a closed stdout
+/// never passes a failed comparison.
+fn compare_command(args: &CompareArgs) -> anyhow::Result<()> {
+    let thresholds = config::gate::thresholds(&args.thresholds)?;
+    let baseline = results::load(&results::resolve(&args.baseline)?)?;
+    let current = results::load(&args.current)?;
+    gate::comparison(&baseline, &current, thresholds)?.print(&mut std::io::stdout().lock())
+}
+
+/// `concbench plot REPORT -o PATH.svg`, or `plot BASELINE CURRENT -o PATH.svg`.
+fn plot_command(args: &PlotArgs) -> anyhow::Result<()> {
+    let svg = match args.reports.as_slice() {
+        [one] => crate::plot::report_svg(&results::load(&results::resolve(one)?)?)?,
+        [baseline, current] => {
+            let thresholds = config::gate::thresholds(&args.thresholds)?;
+            let baseline = results::load(&results::resolve(baseline)?)?;
+            let current = results::load(&results::resolve(current)?)?;
+            let outcome = crate::compare::compare(&baseline, &current, thresholds)?;
+            let rows: Vec<crate::plot::ChangeRow> = outcome
+                .comparisons
+                .iter()
+                .map(crate::plot::ChangeRow::from)
+                .collect();
+            crate::plot::comparison_svg(&rows, thresholds.max_regression)?
+        }
+        _ => {
+            return Err(crate::error::usage(
+                "plot takes one report, or two to compare",
+            ));
+        }
+    };
+    crate::plot::write_svg(&args.output, &svg)?;
+    eprintln!("plotted {}", args.output.display());
+    Ok(())
 }
 
 /// Adds the usage line of the subcommand being parsed to the errors clap leaves it out

@@ -27,7 +27,7 @@ use crate::strategy::Strategy;
 use crate::target::TargetServer;
 use crate::worker::protocol::RunSpec;
 use crate::workload::{IoJob, Job, Workload};
-use crate::{compare, gate, results};
+use crate::{gate, results};
 
 /// Runs the benchmark and writes its report to `out`.
 pub fn run(
@@ -385,7 +385,7 @@ fn save_baseline(
         .results
         .iter()
         .filter_map(|row| {
-            let why = compare::failed_checks(row)?;
+            let why = crate::report::failed_checks(row)?;
             Some(format!(
                 "{} {} {why}",
                 row.workload.name(),

@@ -14,11 +14,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use values::{
-    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_precision,
-    parse_size, parse_timeout, whole_number, worker_counts,
+    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_fraction,
+    parse_precision, parse_size, parse_timeout, whole_number, worker_counts,
 };
 
-use crate::config::{DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_WORKERS};
+use crate::limits::{
+    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_ITEMS, MAX_WORKERS,
+};
 
 /// Which concurrency model should this job use, and did it get slower?
 ///
@@ -176,7 +178,7 @@ pub struct EngineArgs {
 
     /// Table borders [default: full, or ascii when the locale is not UTF-8].
     #[arg(long, value_enum, value_name = "STYLE")]
-    pub style: Option<crate::output::table::Style>,
+    pub style: Option<Style>,
 
     #[command(flatten)]
     pub save: SaveArgs,
@@ -256,8 +258,8 @@ pub struct GateArgs {
 #[derive(Debug, Args)]
 pub struct ThresholdArgs {
     /// Slower by more than this (and significantly) is a regression.
-    #[arg(long, value_name = "PERCENT", default_value = "5%")]
-    pub max_regression: String,
+    #[arg(long, value_name = "PERCENT", default_value = "5%", value_parser = parse_fraction)]
+    pub max_regression: f64,
 
     /// p-value below which a difference counts as real. Both sides need enough runs to
     /// reach it (4 a side at 0.05); fewer are refused.
@@ -310,7 +312,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A subcommand's own page (concbench-cpu(1), ...) instead of concbench's.
-    #[arg(value_name = "COMMAND", value_parser = crate::generate::MAN_PAGES)]
+    #[arg(value_name = "COMMAND", value_parser = MAN_PAGES)]
     pub command: Option<String>,
 }
 
@@ -337,7 +339,7 @@ pub enum KernelArg {
 pub struct CpuArgs {
     /// How many numbers: start, start+1, ... (squares), or how many fib(35) (fib); at
     /// most 1000000.
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = whole_number::<u64>(1, crate::config::MAX_ITEMS as u64))]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = whole_number::<u64>(1, MAX_ITEMS as u64))]
     pub count: u64,
 
     /// The first number, for squares [default: 5000000].
@@ -385,7 +387,7 @@ pub struct IoArgs {
         long,
         value_name = "N",
         default_value_t = 160,
-        value_parser = whole_number::<u32>(1, crate::config::MAX_ITEMS as u64),
+        value_parser = whole_number::<u32>(1, MAX_ITEMS as u64),
         conflicts_with = "sites"
     )]
     pub requests: u32,
@@ -471,6 +473,32 @@ pub struct ServeArgs {
     #[arg(long, hide = true)]
     pub exit_with_parent: bool,
 }
+
+/// The border style of a table (`--style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Style {
+    /// Box-drawing borders around every cell.
+    Full,
+    /// Rules above, under the header and below; columns two spaces apart (the
+    /// default: the lightest that stays readable, and the one that fits 100 columns).
+    Basic,
+    /// Plain ASCII borders and symbols, for terminals that are not UTF-8.
+    Ascii,
+    /// A GitHub-flavoured Markdown table.
+    Markdown,
+}
+
+/// The subcommands with a man page of their own: every visible one but `help`.
+pub const MAN_PAGES: [&str; 8] = [
+    "cpu",
+    "io",
+    "all",
+    "serve",
+    "compare",
+    "plot",
+    "completions",
+    "man",
+];
 
 #[cfg(test)]
 mod tests {

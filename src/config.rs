@@ -6,6 +6,8 @@
 //! (a baseline, an export path): a one-line error that exits 1, before the run. The
 //! engine never sees a clap type.
 
+pub mod gate;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,35 +15,16 @@ use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs,
 use crate::error::usage;
 use crate::export::{Destination, ExportFormat};
 use crate::gate::GateConfig;
+use crate::limits::{
+    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, DEFAULT_START, MAX_FIB_ARG, MAX_ITEMS,
+    MAX_ROUNDS,
+};
+use crate::machine::available_parallelism;
 use crate::server::ServerSettings;
 use crate::strategy::Strategy;
 use crate::workload::CpuJob;
 use crate::workload::cpu::{FIB_ARG, Kernel};
 use crate::workload::io::ClientSettings;
-
-/// The classic experiment's first number.
-pub const DEFAULT_START: u64 = 5_000_000;
-/// The classic experiment's thread-pool size for downloads.
-pub const DEFAULT_IO_WORKERS: usize = 5;
-/// The fewest measured runs by default: the CPU job is short; the I/O job's sequential
-/// model waits out 160 latencies per run (8 s), so its rounds usually stop at this
-/// minimum: 6 is the fewest whose median has a 95 % interval (5 reach 94 %), and more
-/// than the 4 a side with which a comparison can reach p < 0.05.
-pub const DEFAULT_CPU_RUNS: u32 = 10;
-pub const DEFAULT_IO_RUNS: u32 = 6;
-/// Without `--runs`, no model gets more measured runs than this.
-pub const MAX_ROUNDS: u32 = 100;
-/// The most numbers (cpu) or requests (io) one run may hold: a million items is
-/// minutes of work and tens of megabytes of results; more is a typo, and would only
-/// exhaust memory.
-pub const MAX_ITEMS: usize = 1_000_000;
-/// More workers than this is a typo, not an experiment.
-pub const MAX_WORKERS: usize = 1024;
-/// The largest `--body-bytes`: the built-in server builds its body once, in memory,
-/// and a 100 GB one aborts it.
-pub const LARGEST_BODY: usize = 1 << 30;
-/// Recursive fib beyond this takes minutes per item.
-pub const MAX_FIB_ARG: u64 = 45;
 
 /// A benchmark to run: which models, how often, on which jobs.
 #[derive(Debug, Clone)]
@@ -62,7 +45,7 @@ pub struct BenchConfig {
     pub format: Format,
     /// `--wide` and `--style`: how the tables are drawn.
     pub wide: bool,
-    pub style: Option<crate::output::table::Style>,
+    pub style: Option<crate::cli::Style>,
     pub cpu: Option<CpuPlan>,
     pub io: Option<IoPlan>,
     pub save: SaveConfig,
@@ -194,18 +177,11 @@ pub struct ServeConfig {
     pub settings: ServerSettings,
     /// Worker threads of the server's tokio runtime.
     pub workers: usize,
-    /// `--log`: one line per request on stderr.
-    pub log: bool,
     /// Print the settings and "Ctrl-C to stop" on stderr: a person started the server.
     /// Off when `concbench io` starts it as its target, whose stderr is the user's.
     pub announce: bool,
     /// Started by `concbench io` as its target: stop (SIGTERM) when it dies.
     pub exit_with_parent: bool,
-}
-
-/// Logical CPUs this process may use (cgroup- and affinity-aware), at least 1.
-pub fn available_parallelism() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Validates the flags shared by every benchmark.
@@ -264,7 +240,7 @@ pub fn bench(
         gate: GateConfig::default(),
     };
     // The gates are checked against what will run: its models, workloads and runs.
-    config.gate = crate::gate::config(&engine.gate, &config)?;
+    config.gate = gate::config(&engine.gate, &config)?;
     check_destinations(&config)?;
     Ok(config)
 }
@@ -496,6 +472,7 @@ fn io_plan(
                 latency: args.latency,
                 body_bytes: args.body_bytes,
                 idle_timeout: crate::server::DEFAULT_IDLE_TIMEOUT,
+                log: false,
             },
         },
     };
@@ -531,9 +508,9 @@ pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
             latency: args.latency,
             body_bytes: args.body_bytes,
             idle_timeout: args.idle_timeout,
+            log: args.log,
         },
         workers: args.workers.unwrap_or_else(available_parallelism),
-        log: args.log,
         announce: !args.exit_with_parent,
         exit_with_parent: args.exit_with_parent,
     })
@@ -629,14 +606,14 @@ mod tests {
     fn serve_binds_loopback_unless_an_address_is_given() {
         let config = serve_config(&[]);
         assert_eq!(config.addr.to_string(), "127.0.0.1:0");
-        assert!(!config.explicit_addr && config.announce && !config.log);
+        assert!(!config.explicit_addr && config.announce && !config.settings.log);
         assert_eq!(config.workers, available_parallelism());
 
         let config = serve_config(&["--port", "8080", "--threads", "3", "--log"]);
         assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
         assert!(!config.explicit_addr, "--port stays on loopback");
         assert_eq!(config.workers, 3, "--threads is --workers");
-        assert!(config.log);
+        assert!(config.settings.log);
 
         let config = serve_config(&["--addr", "0.0.0.0:80", "--exit-with-parent"]);
         assert_eq!(config.addr.to_string(), "0.0.0.0:80");

@@ -14,18 +14,6 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 
-/// The subcommands with a man page of their own: every visible one but `help`.
-pub const MAN_PAGES: [&str; 8] = [
-    "cpu",
-    "io",
-    "all",
-    "serve",
-    "compare",
-    "plot",
-    "completions",
-    "man",
-];
-
 /// Writes the completion script for `shell` to `out`.
 pub fn completions(shell: Shell, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut script = Vec::new();
@@ -62,7 +50,7 @@ fn without_hidden(command: &clap::Command) -> clap::Command {
     visible
 }
 
-/// Writes the man page of concbench, or of one of its [`MAN_PAGES`] subcommands
+/// Writes the man page of concbench, or of one of its [`MAN_PAGES`](crate::cli::MAN_PAGES) subcommands
 /// (`concbench-cpu(1)`), to `out`.
 pub fn man_page(subcommand: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut command = Cli::command().disable_help_subcommand(true);
@@ -102,7 +90,7 @@ mod tests {
             .map(|c| c.get_name().to_string())
             .collect();
         visible.sort();
-        let mut pages = MAN_PAGES.map(String::from).to_vec();
+        let mut pages = crate::cli::MAN_PAGES.map(String::from).to_vec();
         pages.sort();
         assert_eq!(pages, visible);
     }

@@ -2,9 +2,10 @@
 //!
 //! A map of the modules:
 //!
-//! - [`app`] — argv to the command that runs it.
+//! - [`app`] — argv to the command that runs it; the `compare` and `plot` commands.
 //! - [`cli`] — the clap definition and its value parsers (numbers, sizes, durations, addresses).
 //! - [`config`] — parsed flags to a validated plain config; the cross-flag checks.
+//! - [`limits`] — the defaults and bounds of the flags, shared by `cli` and `config`.
 //! - [`error`] — the error kinds callers match on and the named exit codes.
 //! - [`workload`] — the cpu and io jobs: one unit of work and its expected result.
 //! - [`strategy`] — one file per concurrency model, all behind one trait.
@@ -17,14 +18,15 @@
 //! - [`significance`] — bootstrap intervals, rank tests and outliers for the regression gate.
 //! - [`compare`] — baseline vs current report: change, interval, verdict.
 //! - [`expect`] — `--expect` gates on ratios measured in the same run.
-//! - [`gate`] — the `compare` command and the gates run after a benchmark; exit 3.
+//! - [`gate`] — the gates run after a benchmark and by `compare`: judged, then printed; exit 3.
 //! - [`export`] — one file per export format behind one trait; atomic writes.
 //! - [`report`] — the serde types of the versioned JSON report.
 //! - [`results`] — the `results/` directory: default names, baselines, loading saved reports.
 //! - [`machine`] — machine metadata stored in each report.
 //! - [`bench`] — the `cpu`, `io` and `all` commands, end to end.
 //! - [`generate`] — shell completions and man pages, from the clap definition.
-//! - [`server`] — the embedded HTTP target.
+//! - [`server`] — the embedded HTTP target: `serve(listener, settings, shutdown)`.
+//! - [`serve`] — the `serve` command around it: flags, the URL, the announcement, signals.
 //! - [`python`] — the CPython models of `--python`: finding and checking the interpreter.
 //! - [`target`] — that server as a child process for the io job.
 //! - [`output`] — tables, progress bar, number formatting.
@@ -42,6 +44,7 @@ pub mod expect;
 pub mod export;
 pub mod gate;
 pub mod generate;
+pub mod limits;
 pub mod machine;
 pub mod output;
 pub mod plot;
@@ -50,6 +53,7 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod selfcheck;
+pub mod serve;
 pub mod server;
 pub mod significance;
 pub mod stats;

@@ -47,12 +47,12 @@ impl Machine {
         });
         let load_average =
             read("/proc/loadavg").and_then(|text| text.split_whitespace().next()?.parse().ok());
-        let usable = crate::config::available_parallelism();
+        let usable = available_parallelism();
         Machine {
             hostname: read("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()),
             cpu_model,
             logical_cpus: logical_cpus.max(usable),
-            usable_parallelism: usable.min(cgroup_cpu_limit().unwrap_or(usize::MAX)),
+            usable_parallelism: usable,
             memory_bytes,
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
@@ -62,6 +62,13 @@ impl Machine {
             git_commit: option_env!("CONCBENCH_GIT_COMMIT").map(str::to_string),
         }
     }
+}
+
+/// Logical CPUs this process may use, at least 1: std applies the affinity mask
+/// and the cgroup (v1 and v2) CPU quota, rounded down, of this process's own
+/// cgroup and its ancestors.
+pub fn available_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[cfg(test)]
@@ -82,13 +89,4 @@ impl Machine {
             git_commit: None,
         }
     }
-}
-
-/// The cgroup v2 CPU quota, rounded up to whole CPUs (`cpu.max` = "quota period").
-fn cgroup_cpu_limit() -> Option<usize> {
-    let text = std::fs::read_to_string("/sys/fs/cgroup/cpu.max").ok()?;
-    let mut fields = text.split_whitespace();
-    let quota: f64 = fields.next()?.parse().ok()?; // "max" fails to parse: no limit
-    let period: f64 = fields.next()?.parse().ok()?;
-    Some(((quota / period).ceil() as usize).max(1))
 }

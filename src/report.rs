@@ -170,6 +170,19 @@ impl ResultRow {
     }
 }
 
+/// Why a row's timings cannot be trusted, as the end of a sentence about the row
+/// ("had 3 failed requests"); `None` when it passed its checks. A run in which every
+/// request failed is fast and worthless, so it must never be compared or kept as a
+/// baseline.
+pub fn failed_checks(row: &ResultRow) -> Option<String> {
+    match row.io.as_ref().map_or(0, |io| io.failed) {
+        0 if row.verified => None,
+        0 => Some("is unverified (wrong results)".to_string()),
+        1 => Some("had 1 failed request".to_string()),
+        n => Some(format!("had {n} failed requests")),
+    }
+}
+
 /// How many processes and threads a model ran: the most over its measured runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Census {

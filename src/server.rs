@@ -8,11 +8,10 @@
 //! is known and small: the bulk of every body is built once and shared, and a
 //! latency of zero adds no timer at all.
 //!
-//! [`serve`] runs the server on a listener until a shutdown future completes;
-//! [`run`] is the blocking `concbench serve` command around it: it prints the URL
-//! alone on stdout's first line (for scripts, and for [`crate::target`]), and, for
-//! a person, the settings and "Ctrl-C to stop" on stderr, then with `--log` one
-//! line per request.
+//! [`serve`] runs the server on a listener until a shutdown future completes,
+//! with [`ServerSettings`] of its own and no flags; with `log`, one line per request
+//! on stderr. The `concbench serve` command around it (the flags, the URL on stdout,
+//! the announcement, the signals) is [`crate::serve`].
 //!
 //! # Hostile and forgetful clients
 //!
@@ -68,7 +67,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -80,7 +78,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::config::ServeConfig;
 use crate::output::format;
 
 /// How long open connections get to finish after shutdown starts, before they
@@ -132,6 +129,9 @@ pub struct ServerSettings {
     /// A connection with no bytes moving and no request being served for this long
     /// is closed; zero never closes one. See the module docs.
     pub idle_timeout: Duration,
+    /// One line per request on stderr once it is answered: method, path, status,
+    /// body bytes, time to respond (`concbench serve --log`).
+    pub log: bool,
 }
 
 /// What a connection's idle watchdog reads, written by its I/O ([`Watched`]) and by
@@ -430,7 +430,7 @@ pub fn body(path: &str, len: usize) -> Bytes {
 pub const LISTEN_BACKLOG: u32 = 4096;
 
 /// Binds `addr` with a [`LISTEN_BACKLOG`] deep accept queue.
-fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
@@ -563,21 +563,20 @@ pub async fn serve(
     settings: ServerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    serve_with_grace(listener, settings, false, shutdown, SHUTDOWN_GRACE).await
+    serve_with_grace(listener, settings, shutdown, SHUTDOWN_GRACE).await
 }
 
-/// [`serve`] with the request log (`log`: one line per request on stderr) and the
-/// grace period as parameters, so tests can shorten it.
+/// [`serve`] with the grace period as a parameter, so tests can shorten it.
 async fn serve_with_grace(
     listener: TcpListener,
     settings: ServerSettings,
-    log: bool,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) -> anyhow::Result<()> {
     let bodies = Bodies::new(settings.body_bytes);
     let latency = settings.latency;
     let idle_timeout = settings.idle_timeout;
+    let log = settings.log;
 
     let mut builder = http1::Builder::new();
     // Keep-alive is the default; say so. No timer is set, so hyper arms no
@@ -664,101 +663,6 @@ async fn serve_with_grace(
     Ok(())
 }
 
-/// The `concbench serve` command, blocking.
-///
-/// Refuses a non-loopback address unless the user typed it (`explicit_addr`);
-/// builds a multi-thread tokio runtime with `workers` threads; binds the address;
-/// prints `http://IP:PORT/` alone as the first line of stdout and flushes it; with
-/// `announce`, prints the settings and "Ctrl-C to stop" on stderr; then serves until
-/// Ctrl-C (SIGINT) or SIGTERM and returns `Ok(())` after the graceful shutdown of
-/// [`serve`].
-pub fn run(config: &ServeConfig) -> anyhow::Result<()> {
-    let addr = config.addr;
-    if !config.explicit_addr && !addr.ip().to_canonical().is_loopback() {
-        bail!(
-            "refusing to bind non-loopback address {addr}; pass it explicitly with --addr to allow"
-        );
-    }
-    if config.workers == 0 {
-        bail!("the server needs at least 1 worker thread");
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.workers)
-        .enable_all()
-        .build()
-        .context("building the server's tokio runtime")?;
-
-    runtime.block_on(async {
-        let listener = listen(addr).with_context(|| format!("binding {addr}"))?;
-        let local = listener
-            .local_addr()
-            .with_context(|| format!("reading the local address bound for {addr}"))?;
-        // Install the handlers before announcing the URL, so that a signal
-        // sent as soon as the URL is read is not lost.
-        let stop = shutdown_signal()?;
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "http://{local}/").context("printing the server URL")?;
-        stdout.flush().context("printing the server URL")?;
-        drop(stdout);
-        if config.announce {
-            // For a person; a closed stderr does not stop the server.
-            let _ = write!(std::io::stderr().lock(), "{}", announcement(config, local));
-        }
-        serve_with_grace(listener, config.settings, config.log, stop, SHUTDOWN_GRACE).await
-    })
-}
-
-/// What `concbench serve` tells a person on stderr once it listens on `local`.
-fn announcement(config: &ServeConfig, local: SocketAddr) -> String {
-    let ip = local.ip().to_canonical();
-    let reach = if ip.is_loopback() {
-        "loopback only: this machine alone can connect"
-    } else if ip.is_unspecified() {
-        "every interface: other machines can connect"
-    } else {
-        "other machines can connect"
-    };
-    let settings = config.settings;
-    let log = if config.log {
-        "each request is logged below: method, path, status, body bytes, time to respond"
-    } else {
-        "no request log (--log for one)"
-    };
-    format!(
-        "concbench serve on http://{local}/ ({reach})\n  \
-         any method and path: 200 OK with a {} body after {} latency\n  \
-         {} worker thread{}; {log}\n\
-         Ctrl-C to stop\n",
-        format::bytes(settings.body_bytes as u64),
-        format::seconds(settings.latency.as_secs_f64()),
-        config.workers,
-        if config.workers == 1 { "" } else { "s" },
-    )
-}
-
-/// A future that completes on the first SIGINT or SIGTERM. The handlers are
-/// installed when this function returns, not when the future is first polled.
-#[cfg(unix)]
-fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing a SIGINT handler")?;
-    let mut terminate = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-    })
-}
-
-/// A future that completes on the first Ctrl-C.
-#[cfg(not(unix))]
-fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    Ok(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,7 +688,6 @@ mod tests {
         let task = tokio::spawn(serve_with_grace(
             listener,
             settings,
-            false,
             async {
                 let _ = stopped.await;
             },
@@ -878,6 +781,7 @@ mod tests {
             latency: Duration::from_millis(latency_ms),
             body_bytes,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            log: false,
         }
     }
 
@@ -1451,73 +1355,6 @@ mod tests {
         assert_eq!(client.get("/").await.status, 200);
         drop(client);
         server.stop().await.unwrap();
-    }
-
-    /// `concbench serve` on `addr` with one worker, not told the address explicitly.
-    fn serve_config(addr: SocketAddr, workers: usize) -> ServeConfig {
-        ServeConfig {
-            addr,
-            explicit_addr: false,
-            settings: settings(0, 10),
-            workers,
-            log: false,
-            announce: false,
-            exit_with_parent: false,
-        }
-    }
-
-    #[test]
-    fn run_refuses_a_non_loopback_address_without_the_flag() {
-        for addr in ["0.0.0.0:0", "192.0.2.1:8080", "[::]:0"] {
-            let addr: SocketAddr = addr.parse().unwrap();
-            let err = run(&serve_config(addr, 1)).unwrap_err();
-            assert_eq!(
-                err.to_string(),
-                format!(
-                    "refusing to bind non-loopback address {addr}; pass it explicitly with --addr to allow"
-                )
-            );
-        }
-    }
-
-    #[test]
-    fn run_refuses_zero_threads() {
-        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-        assert!(run(&serve_config(addr, 0)).is_err());
-    }
-
-    #[test]
-    fn run_names_the_address_it_cannot_bind() {
-        // Hold a port so that binding it again fails.
-        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = held.local_addr().unwrap();
-        let err = run(&serve_config(addr, 1)).unwrap_err();
-        assert!(format!("{err:#}").contains(&addr.to_string()), "{err:#}");
-    }
-
-    #[test]
-    fn the_announcement_gives_the_settings_and_how_to_stop() {
-        let mut config = serve_config("127.0.0.1:0".parse().unwrap(), 2);
-        config.settings = settings(50, 10_240);
-        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        assert_eq!(
-            announcement(&config, local),
-            "concbench serve on http://127.0.0.1:8080/ (loopback only: this machine alone can connect)\n  \
-             any method and path: 200 OK with a 10.0 KiB body after 50.0 ms latency\n  \
-             2 worker threads; no request log (--log for one)\n\
-             Ctrl-C to stop\n"
-        );
-        config.log = true;
-        config.workers = 1;
-        let text = announcement(&config, "0.0.0.0:80".parse().unwrap());
-        assert!(
-            text.contains("(every interface: other machines can connect)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("1 worker thread; each request is logged"),
-            "{text}"
-        );
     }
 
     #[test]

@@ -26,9 +26,9 @@ use concbench::cli::{
     at_least, parse_addr, parse_body_size, parse_duration, parse_size, parse_timeout, whole_number,
     worker_counts,
 };
-use concbench::config::{LARGEST_BODY, MAX_WORKERS};
 use concbench::error::quote;
 use concbench::expect::{self, Bound, Expectation, Figure, Metric, Op};
+use concbench::limits::{LARGEST_BODY, MAX_WORKERS};
 use concbench::python::PythonInfo;
 use concbench::strategy::Strategy as Model;
 use concbench::worker::protocol::{

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::LARGEST_BODY;
 use crate::error::quote;
+use crate::limits::LARGEST_BODY;
 
 /// A value parser for a whole number from `min` to `max`. Its error names the range,
 /// where Rust's own says "invalid digit found in string".
@@ -129,6 +129,35 @@ pub fn parse_precision(text: &str) -> Result<f64, String> {
         Ok(fraction)
     } else {
         Err(EXPECTED.to_string())
+    }
+}
+
+/// `--max-regression`: parses "10%", "10 %" or "0.1" into 0.10. A bare number must be a fraction (at most
+/// 1), so that "10" is not silently read as 1000 %.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let (number, percent) = match trimmed.strip_suffix('%') {
+        Some(number) => (number.trim_end(), true),
+        None => (trimmed, false),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a fraction (expected e.g. 10% or 0.1)"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "'{text}' must be a non-negative fraction (e.g. 10% or 0.1)"
+        ));
+    }
+    if percent {
+        Ok(value / 100.0)
+    } else if value > 1.0 {
+        Err(format!(
+            "'{text}' is read as a fraction ({} %); write {text}% or {}",
+            value * 100.0,
+            value / 100.0
+        ))
+    } else {
+        Ok(value)
     }
 }
 
@@ -285,6 +314,21 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractions_parse_from_percent_or_plain() {
+        assert_eq!(parse_fraction("10%"), Ok(0.10));
+        assert_eq!(parse_fraction(" 10 % "), Ok(0.10));
+        assert_eq!(parse_fraction("0.1"), Ok(0.1));
+        assert_eq!(parse_fraction("0"), Ok(0.0));
+        assert_eq!(parse_fraction("2.5%"), Ok(0.025));
+        assert!(parse_fraction("10").unwrap_err().contains("write 10%"));
+        assert!(parse_fraction("-5%").is_err());
+        assert!(parse_fraction("ten").is_err());
+        assert!(parse_fraction("").is_err());
+        assert!(parse_fraction("inf").is_err());
+        assert!(parse_fraction("%").is_err());
+    }
 
     #[test]
     fn durations_parse_with_units() {

@@ -99,7 +99,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::bail;
 use serde::Serialize;
 
-use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow};
+use crate::report::{CpuSettings, IoSettings, Report, ReportConfig, ResultRow, failed_checks};
 use crate::significance::{mann_whitney_p, outliers, shift_ratio};
 use crate::strategy::Strategy;
 use crate::workload::Workload;
@@ -281,19 +281,6 @@ pub fn compare(
         regressions,
         failed_inconclusive,
     })
-}
-
-/// Why a row's timings cannot be trusted, as the end of a sentence about the row
-/// ("had 3 failed requests"); `None` when it passed its checks. A run in which every
-/// request failed is fast and worthless, so it must never be compared or kept as a
-/// baseline.
-pub fn failed_checks(row: &ResultRow) -> Option<String> {
-    match row.io.as_ref().map_or(0, |io| io.failed) {
-        0 if row.verified => None,
-        0 => Some("is unverified (wrong results)".to_string()),
-        1 => Some("had 1 failed request".to_string()),
-        n => Some(format!("had {n} failed requests")),
-    }
 }
 
 /// Errors naming every compared row, on either side, that failed its checks.
@@ -645,35 +632,6 @@ fn describe(row: &ResultRow) -> String {
 fn describe_key(workload: &str, strategy: &str, workers: usize) -> String {
     let plural = if workers == 1 { "" } else { "s" };
     format!("{workload} {strategy}, {workers} worker{plural}")
-}
-
-/// Parses "10%", "10 %" or "0.1" into 0.10. A bare number must be a fraction (at most
-/// 1), so that "10" is not silently read as 1000 %.
-pub fn parse_fraction(text: &str) -> Result<f64, String> {
-    let trimmed = text.trim();
-    let (number, percent) = match trimmed.strip_suffix('%') {
-        Some(number) => (number.trim_end(), true),
-        None => (trimmed, false),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a fraction (expected e.g. 10% or 0.1)"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!(
-            "'{text}' must be a non-negative fraction (e.g. 10% or 0.1)"
-        ));
-    }
-    if percent {
-        Ok(value / 100.0)
-    } else if value > 1.0 {
-        Err(format!(
-            "'{text}' is read as a fraction ({} %); write {text}% or {}",
-            value * 100.0,
-            value / 100.0
-        ))
-    } else {
-        Ok(value)
-    }
 }
 
 #[cfg(test)]

@@ -367,21 +367,6 @@ fn outliers_of_every_compared_row_are_one_line_per_workload() {
 }
 
 #[test]
-fn fractions_parse_from_percent_or_plain() {
-    assert_eq!(parse_fraction("10%"), Ok(0.10));
-    assert_eq!(parse_fraction(" 10 % "), Ok(0.10));
-    assert_eq!(parse_fraction("0.1"), Ok(0.1));
-    assert_eq!(parse_fraction("0"), Ok(0.0));
-    assert_eq!(parse_fraction("2.5%"), Ok(0.025));
-    assert!(parse_fraction("10").unwrap_err().contains("write 10%"));
-    assert!(parse_fraction("-5%").is_err());
-    assert!(parse_fraction("ten").is_err());
-    assert!(parse_fraction("").is_err());
-    assert!(parse_fraction("inf").is_err());
-    assert!(parse_fraction("%").is_err());
-}
-
-#[test]
 fn render_shows_change_interval_and_verdict() {
     let comparison =
         |strategy: &str, current: f64, ci: (f64, f64), p_value: f64, verdict: Verdict| Comparison {

@@ -19,22 +19,9 @@ use comfy_table::presets::{ASCII_FULL_CONDENSED, ASCII_MARKDOWN, UTF8_FULL_CONDE
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, LineStyle, Table, TableStyle};
 
 use super::format;
+pub use crate::cli::Style;
 use crate::report::ResultRow;
 use crate::workload::Workload;
-
-/// The border style of a table (`--style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Style {
-    /// Box-drawing borders around every cell.
-    Full,
-    /// Rules above, under the header and below; columns two spaces apart (the
-    /// default: the lightest that stays readable, and the one that fits 100 columns).
-    Basic,
-    /// Plain ASCII borders and symbols, for terminals that are not UTF-8.
-    Ascii,
-    /// A GitHub-flavoured Markdown table.
-    Markdown,
-}
 
 /// How tables are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,7 +430,7 @@ fn kernel(row: &ResultRow) -> String {
 }
 
 /// `NO` for a row that failed its checks (wrong results or failed requests: the
-/// gate's test, [`crate::compare::failed_checks`]), `yes*` when part could not be
+/// gate's test, [`crate::report::failed_checks`]), `yes*` when part could not be
 /// compared, `yes`.
 fn verified(row: &ResultRow) -> String {
     match (passed(row), &row.verify_note) {
@@ -455,7 +442,7 @@ fn verified(row: &ResultRow) -> String {
 
 /// True when the row passed its checks, as the gate judges them.
 fn passed(row: &ResultRow) -> bool {
-    crate::compare::failed_checks(row).is_none()
+    crate::report::failed_checks(row).is_none()
 }
 
 /// The row with the lowest median among those that passed their checks, if any: a

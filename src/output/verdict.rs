@@ -103,17 +103,17 @@ pub fn lines(rows: &[ResultRow]) -> Vec<String> {
 }
 
 /// True when a row's time can be ranked: every result right and no request failed.
-/// The gate's own test ([`crate::compare::failed_checks`]), so that a row the gate
+/// The gate's own test ([`crate::report::failed_checks`]), so that a row the gate
 /// refuses to compare is never the verdict's winner either.
 fn passed(row: &ResultRow) -> bool {
     failure(row).is_none()
 }
 
 /// Why a row's time cannot be trusted, `wrong results` or `3 failed requests`, by
-/// the gate's test ([`crate::compare::failed_checks`]); `None` when it passed its
+/// the gate's test ([`crate::report::failed_checks`]); `None` when it passed its
 /// checks. Charts mark such rows with it too.
 pub fn failure(row: &ResultRow) -> Option<String> {
-    crate::compare::failed_checks(row)?;
+    crate::report::failed_checks(row)?;
     Some(match row.io.as_ref().map_or(0, |io| io.failed) {
         0 => "wrong results".to_string(),
         1 => "1 failed request".to_string(),

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::census::{ProcessCensus, RunCensus};
 use crate::error::{one_line, quote};
-use crate::strategy::Strategy;
+use crate::strategy::name::Strategy;
 use crate::workload::cpu::Kernel;
 use crate::workload::io::{ClientSettings, Fetch};
 use crate::workload::{Job, Outputs};
