@@ -126,11 +126,16 @@ fn pool_task_cost() {
         let pool = row(&report, "processes");
         let wall = pool["wall_s"]["median"].as_f64().unwrap();
         let setup = pool["setup_s"]["median"].as_f64().unwrap();
-        let per_task = (wall - setup - seq) / count as f64;
+        // The pool's own cost: its wall time after start-up, less the work itself
+        // shared among its workers (sequential's wall time ÷ workers), per task.
+        let shares: f64 = workers.parse().unwrap();
+        let per_task = (wall - setup - seq / shares) / count as f64;
         println!(
-            "  {workers} worker(s): wall {:.1} ms, pool start {:.2} ms, per task {:.1} µs (wall time / tasks)",
+            "  {workers} worker(s): wall {:.1} ms, pool start {:.2} ms, sequential {:.1} ms, \
+             per task {:.2} µs ((wall - start - sequential / workers) / tasks)",
             wall * 1e3,
             setup * 1e3,
+            seq * 1e3,
             per_task * 1e6
         );
     }

@@ -317,7 +317,10 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
     }
     let samples: Vec<Vec<f64>> = models
         .iter()
-        .map(|model| selfcheck::per_item_samples(model, job.numbers.len()))
+        .map(|model| {
+            let timed = job.numbers.iter().filter(|&&n| job.kernel.timed(n)).count();
+            selfcheck::per_item_samples(model, timed)
+        })
         .collect();
     let kernel_warning = selfcheck::check(&mut analysis.rows, &samples);
     finish(&mut analysis);

@@ -203,7 +203,8 @@ pub struct Census {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KernelFigures {
     /// CPU seconds spent in the kernel per item, on the threads that ran it; the
-    /// median over runs.
+    /// median over runs. Items too small to time (under about 50 µs of work: squares
+    /// of n < 100,000, fib(n < 22)) are left out of it.
     pub cpu_per_item_s: f64,
     /// This model's kernel CPU per item over sequential's: the Hodges–Lehmann ratio
     /// of their runs. Far from 1 means the run's figures are biased (code layout,

@@ -133,11 +133,13 @@ mod tests {
     use crate::workload::{CpuJob, Outputs};
 
     /// A cpu model whose runs took these wall times and these kernel CPU seconds
-    /// (over 4 items, all right).
+    /// (over the 4 items of [`job`], all right).
     fn model(strategy: Strategy, workers: usize, runs: &[(f64, f64)]) -> ModelRuns {
         let walls: Vec<f64> = runs.iter().map(|r| r.0).collect();
+        let job = job();
+        let right = job.numbers.iter().map(|&n| job.kernel.expected(n).unwrap());
         let mut model =
-            ModelRuns::fixture(strategy, workers, &walls, Outputs::Cpu(vec![0, 0, 1, 5]));
+            ModelRuns::fixture(strategy, workers, &walls, Outputs::Cpu(right.collect()));
         for (measurement, &(_, kernel_s)) in model.measurements.iter_mut().zip(runs) {
             for process in &mut measurement.census.processes {
                 process.kernel_cpu_ns = (kernel_s * 1e9) as u64;
@@ -146,10 +148,11 @@ mod tests {
         model
     }
 
+    /// Four items, each large enough to time.
     fn job() -> CpuJob {
         CpuJob {
             kernel: Kernel::Squares,
-            numbers: vec![0, 1, 2, 3],
+            numbers: vec![100_000, 200_000, 300_000, 400_000],
         }
     }
 
