@@ -84,8 +84,8 @@ impl Kernel {
     }
 
     /// Whether [`Kernel::run`] times this item: only items of about 50 µs of work and
-    /// more. A thread's CPU clock is a system call, not a vDSO read (several
-    /// microseconds each on a KVM guest), so two of them around a microsecond's work
+    /// more. A thread's CPU clock is a system call, not a vDSO read (about a
+    /// microsecond each on a KVM guest), so two of them around a microsecond's work
     /// would multiply every model's cost; the self-check ignores such items anyway.
     pub fn timed(self, n: u64) -> bool {
         match self {
