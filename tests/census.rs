@@ -132,9 +132,8 @@ fn every_model_runs_the_threads_and_processes_its_name_says_on_io() {
     assert_eq!(started_by_model(&report), expected_started());
 }
 
-/// The memory figures of the processes model at `workers`: the sum of each process's
-/// own peak, and the sum of their proportional set sizes.
-fn processes_memory_both(workers: usize) -> (u64, u64) {
+/// The report row of the processes model at `workers` on a small cpu job.
+fn processes_row(workers: usize) -> Value {
     let workers = workers.to_string();
     let report = json_report(&[
         "cpu",
@@ -152,7 +151,13 @@ fn processes_memory_both(workers: usize) -> (u64, u64) {
         "json",
         "--no-save",
     ]);
-    let row = &report["results"][0];
+    report["results"][0].clone()
+}
+
+/// The memory figures of the processes model at `workers`: the sum of each process's
+/// own peak, and the sum of their proportional set sizes.
+fn processes_memory_both(workers: usize) -> (u64, u64) {
+    let row = processes_row(workers);
     (
         row["memory_bytes"].as_u64().unwrap(),
         row["memory_pss_bytes"].as_u64().unwrap(),
@@ -170,24 +175,7 @@ fn worker_processes_count_their_shared_pages_once() {
 }
 
 fn processes_memory(workers: usize) -> u64 {
-    let workers = workers.to_string();
-    let report = json_report(&[
-        "cpu",
-        "--strategy",
-        "processes",
-        "--numbers",
-        "1000,2000,3000,4000,5000,6000,7000,8000",
-        "--workers",
-        &workers,
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--format",
-        "json",
-        "--no-save",
-    ]);
-    let row = &report["results"][0];
+    let row = processes_row(workers);
     let memory = row["memory_bytes"].as_u64().unwrap();
     assert!(memory >= row["largest_process_bytes"].as_u64().unwrap());
     memory
