@@ -18,7 +18,9 @@
 //! Both get the same settings ([`ClientSettings`]): `timeout` is a deadline for the
 //! whole request, from connect to the last body byte; bodies over `max_body_bytes`
 //! are refused as they stream; no proxy for loopback; kept-alive connections, reused
-//! for up to [`IDLE_TIMEOUT`], no compression.
+//! for up to [`IDLE_TIMEOUT`], no compression; no TCP keep-alive probes (ureq sends
+//! none, and reqwest's default of one every 15 s costs four `setsockopt` calls per
+//! connection, a cost per connection that only the async model has hundreds of).
 //!
 //! Every body is hashed as it streams (CRC-32, [`Fetch::digest`]), so a run is
 //! verified on what was read, not only on how much.
@@ -236,7 +238,10 @@ pub fn blocking_client(settings: &ClientSettings) -> ureq::Agent {
 pub fn async_client(settings: &ClientSettings, urls: &[String]) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .timeout(settings.timeout)
-        .pool_idle_timeout(IDLE_TIMEOUT);
+        .pool_idle_timeout(IDLE_TIMEOUT)
+        .tcp_keepalive(None)
+        .tcp_keepalive_interval(None)
+        .tcp_keepalive_retries(None);
     if settings.no_proxy {
         builder = builder.no_proxy();
     }
