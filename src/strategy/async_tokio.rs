@@ -168,17 +168,13 @@ impl Model for AsyncTokio {
     }
 
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
+        let urls = io::parse_urls(&job.urls)?;
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
         let client = io::async_client(&job.client, &job.urls)?;
         let setup = started.elapsed();
         census::mark();
-        let fetches = fetch_all(
-            client,
-            job.urls.clone(),
-            job.client.max_body_bytes,
-            job.concurrency,
-        );
+        let fetches = fetch_all(client, urls, job.client.max_body_bytes, job.concurrency);
         // The whole job is one task on the workers, and the main thread sleeps in
         // `block_on` until it ends. Taking the permits on the main thread instead
         // would wake it from the workers each time one is given back: five times
@@ -207,7 +203,7 @@ impl Model for AsyncTokio {
 /// `--requests`. Finished tasks are reaped as new ones start.
 async fn fetch_all(
     client: reqwest::Client,
-    urls: Vec<String>,
+    urls: Vec<reqwest::Url>,
     max_body: u64,
     concurrency: usize,
 ) -> anyhow::Result<Vec<Fetch>> {
@@ -223,7 +219,7 @@ async fn fetch_all(
         let permit = limit.clone().acquire_owned().await?;
         let client = client.clone();
         tasks.spawn(async move {
-            let fetch = io::fetch_async(&client, &url, max_body).await;
+            let fetch = io::fetch_async(&client, url, max_body).await;
             drop(permit);
             (index, fetch)
         });
