@@ -220,6 +220,11 @@ async fn fetch_all(
         let client = client.clone();
         tasks.spawn(async move {
             let fetch = io::fetch_async(&client, url, max_body).await;
+            // hyper hands a finished connection back to the pool from a task of its
+            // own. Yield once so that it runs before the permit lets the next request
+            // look for an idle connection; otherwise that request often finds none
+            // and opens another (about 45 % more connections at --concurrency 64).
+            tokio::task::yield_now().await;
             drop(permit);
             (index, fetch)
         });
