@@ -106,7 +106,7 @@ fn plot_command(args: &PlotArgs) -> anyhow::Result<()> {
         }
     };
     crate::plot::write_svg(&args.output, &svg)?;
-    eprintln!("plotted {}", args.output.display());
+    crate::output::note(&format!("plotted {}", args.output.display()));
     Ok(())
 }
 

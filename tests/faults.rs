@@ -494,3 +494,31 @@ fn a_closed_stdout_is_no_failure() {
     // The run was saved all the same.
     assert!(dir.join("r.json").exists());
 }
+
+/// A warning printed into a closed stderr is lost, and nothing else: the run ends
+/// normally and its report is saved. (`eprintln!` panicked there, exit 101.)
+#[test]
+fn a_closed_stderr_loses_the_warnings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // One run: always the warning that one run gives no interval of the median.
+    let args: Vec<&str> = REPORTED_RUN
+        .iter()
+        .chain(&["--format", "json"])
+        .copied()
+        .collect();
+    let mut child = std::process::Command::new(common::BIN)
+        .args(&args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["results"].as_array().map(Vec::len), Some(1));
+    assert!(dir.join("r.json").exists());
+}

@@ -14,10 +14,20 @@ pub mod verdict;
 
 /// Prints `warning: TEXT` on stderr: on a terminal wrapped at its width, words whole
 /// and later lines indented; elsewhere (a CI log, a file) one line, for grep.
+///
+/// A closed stderr loses the warning and nothing else: `eprintln!` would panic, and
+/// a warning must never end a run whose report and gate are still to come.
 pub fn warn(text: &str) {
     let line = format!("warning: {text}");
-    match table::stderr_width() {
-        Some(width) => eprintln!("{}", verdict::wrap(&line, usize::from(width))),
-        None => eprintln!("{line}"),
-    }
+    let line = match table::stderr_width() {
+        Some(width) => verdict::wrap(&line, usize::from(width)),
+        None => line,
+    };
+    note(&line);
+}
+
+/// Prints one line on stderr, or nothing if stderr is closed (see [`warn`]).
+pub fn note(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
