@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, bail};
 
-use crate::analysis::{self, Analysis, ExpectedBodies};
+use crate::analysis::{self, Analysis, ExpectedBodies, Warning};
 use crate::cli::Format;
 use crate::config::{BenchConfig, IoPlan, IoTarget, SaveTo};
 use crate::error::UntilClosed;
@@ -82,10 +82,10 @@ pub fn run(
         let cores = machine.usable_parallelism;
         let parallel = config.strategies.iter().any(|&s| s != Strategy::Sequential);
         if parallel && most > cores {
-            analysis.warnings.push(format!(
-                "cpu: {most} workers on {cores} usable cores: the parallel models are \
-                 oversubscribed, and no speedup can pass {cores}×"
-            ));
+            analysis.warn(Warning::Oversubscribed {
+                workers: most,
+                cores,
+            });
         }
         sections.push((Workload::Cpu, analysis));
     }
@@ -108,6 +108,10 @@ pub fn run(
         results: sections
             .iter()
             .flat_map(|(_, a)| a.rows.iter().cloned())
+            .collect(),
+        warnings: sections
+            .iter()
+            .flat_map(|(_, a)| a.warnings.iter().map(Warning::record))
             .collect(),
     };
 
@@ -190,7 +194,7 @@ fn print(
             writeln!(human)?;
             human.flush()?;
             for warning in sections.iter().flat_map(|(_, a)| &a.warnings) {
-                crate::output::warn(warning);
+                crate::output::warn(&warning.to_string());
             }
         }
         Format::Table => {
@@ -216,7 +220,7 @@ fn print(
                 human.flush()?;
                 // Beside the table they belong to.
                 for warning in &analysis.warnings {
-                    crate::output::warn(warning);
+                    crate::output::warn(&warning.to_string());
                 }
             }
         }
@@ -341,6 +345,7 @@ impl BaselineBuild {
             io.runs = runs;
         }
         Report {
+            warnings: Vec::new(),
             schema_version: ours.schema_version,
             created_at: ours.created_at.clone(),
             machine: ours.machine.clone(),
@@ -584,6 +589,7 @@ mod tests {
 
     fn report() -> Report {
         Report {
+            warnings: Vec::new(),
             schema_version: SCHEMA_VERSION,
             created_at: "2026-11-22T03:15:00Z".into(),
             machine: Machine::current(),

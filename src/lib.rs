@@ -12,7 +12,7 @@
 //! - [`worker`] — the child side of the process pool and of per-run isolation; the pipe protocol.
 //! - [`census`] — threads and memory of each process of a run, read from `/proc` by the process itself.
 //! - [`runner`] — warmup, interleaved runs, one fresh process per run, OS CPU and memory figures.
-//! - [`analysis`] — samples to report rows: statistics, speedups, verification.
+//! - [`analysis`] — samples to report rows: statistics, speedups; verification (`analysis/verify`); warnings as data (`analysis/warning`).
 //! - [`selfcheck`] — the same work costs the same CPU in every model: the cpu run's check.
 //! - [`stats`] — pure functions over samples.
 //! - [`significance`] — bootstrap intervals, rank tests and outliers for the regression gate.

@@ -29,6 +29,19 @@ pub struct Report {
     pub machine: Machine,
     pub config: ReportConfig,
     pub results: Vec<ResultRow>,
+    /// What makes the figures less trustworthy, as the run printed it on stderr.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<WarningRecord>,
+}
+
+/// A warning of the run: which table, a stable kind (`noisy`, `outliers`,
+/// `few_runs`, `too_short`, `oversubscribed`, `kernel_cost`, `impossible_speedup`)
+/// and the line printed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarningRecord {
+    pub workload: Workload,
+    pub kind: String,
+    pub message: String,
 }
 
 /// The settings that decide what was measured. Two reports are comparable only when

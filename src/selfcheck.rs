@@ -54,9 +54,10 @@ pub fn per_item_samples(model: &ModelRuns, items: usize) -> Vec<f64> {
 }
 
 /// Fills in each row's [`KernelFigures`] from its per-run samples (same order as
-/// `rows`) and returns the one-line warning when a model's kernel CPU per item is
-/// not sequential's.
-pub fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Option<String> {
+/// `rows`) and returns the rows whose kernel CPU per item is not sequential's, beyond
+/// noise, as `threads ×2` and the ratio: the analysis's
+/// [`crate::analysis::Warning::KernelCost`].
+pub fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Vec<(String, f64)> {
     let sequential = rows
         .iter()
         .zip(samples)
@@ -82,24 +83,15 @@ pub fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Option<String> {
             }
             let checkable = figures.cpu_per_item_s.min(stats::median(base)) >= MIN_ITEM_S;
             if row.strategy != Strategy::Sequential && checkable && beyond_noise(&figures) {
-                off.push(format!(
-                    "{} ×{} {:.2}×",
-                    row.strategy,
-                    row.workers,
-                    figures.vs_sequential.unwrap_or(f64::NAN)
+                off.push((
+                    format!("{} ×{}", row.strategy, row.workers),
+                    figures.vs_sequential.unwrap_or(f64::NAN),
                 ));
             }
         }
         row.kernel = Some(figures);
     }
-    (!off.is_empty()).then(|| {
-        format!(
-            "cpu: the same work cost a different CPU time per item than in sequential: \
-             {}. The figures are biased by something other than the models (code \
-             layout, frequency scaling, a busy machine); do not trust their speedups",
-            off.join(", ")
-        )
-    })
+    off
 }
 
 /// True when a model's kernel CPU per item is off sequential's by more than
@@ -127,7 +119,7 @@ pub fn impossible_speedup(row: &ResultRow) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis;
+    use crate::analysis::{self, Warning};
     use crate::runner::ModelRuns;
     use crate::workload::cpu::Kernel;
     use crate::workload::{CpuJob, Outputs};
@@ -188,8 +180,15 @@ mod tests {
         let warning = a
             .warnings
             .iter()
-            .find(|w| w.contains("different CPU time per item"))
-            .expect("a warning");
+            .find(|w| matches!(w, Warning::KernelCost { .. }))
+            .expect("a warning")
+            .clone();
+        let Warning::KernelCost { rows } = &warning else {
+            unreachable!()
+        };
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].0, "threads ×2");
+        let warning = warning.to_string();
         assert!(warning.contains("threads ×2 0.59×"), "{warning}");
         assert!(warning.contains("code layout"), "{warning}");
         assert!(!warning.contains('\n'));
@@ -219,7 +218,9 @@ mod tests {
         let ratio = threads.kernel.as_ref().unwrap().vs_sequential.unwrap();
         assert!((1.0..1.06).contains(&ratio), "{ratio}");
         assert!(
-            !a.warnings.iter().any(|w| w.contains("CPU time per item")),
+            !a.warnings
+                .iter()
+                .any(|w| matches!(w, Warning::KernelCost { .. })),
             "{:?}",
             a.warnings
         );
@@ -264,7 +265,9 @@ mod tests {
         let processes = row(&a, Strategy::Processes).kernel.as_ref().unwrap();
         assert!((processes.vs_sequential.unwrap() - 1.25).abs() < 1e-9);
         assert!(
-            !a.warnings.iter().any(|w| w.contains("CPU time per item")),
+            !a.warnings
+                .iter()
+                .any(|w| matches!(w, Warning::KernelCost { .. })),
             "{:?}",
             a.warnings
         );

@@ -69,6 +69,19 @@ fn real_reports_match_the_schema() {
         "the saved report is the printed one"
     );
 
+    // Two runs: each table warns that its medians have no 95 % interval, and the
+    // report carries what stderr printed, kind and text.
+    let warnings = printed["warnings"].as_array().expect("warnings");
+    let err = stderr(&output);
+    for workload in ["cpu", "io"] {
+        let few = warnings
+            .iter()
+            .find(|w| w["workload"] == workload && w["kind"] == "few_runs")
+            .unwrap_or_else(|| panic!("a few_runs warning for {workload}: {warnings:?}"));
+        let message = few["message"].as_str().unwrap();
+        assert!(err.contains(message), "{message:?} not in {err}");
+    }
+
     // A report that broke the contract would be caught.
     let mut broken = printed.clone();
     broken["results"][0]

@@ -50,6 +50,7 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
 /// A cpu report from `(strategy, wall seconds per run)`.
 fn report(rows: &[(Strategy, Vec<f64>)]) -> Report {
     Report {
+        warnings: Vec::new(),
         schema_version: SCHEMA_VERSION,
         created_at: "2025-01-01T00:00:00Z".to_string(),
         machine: Machine::fixture(),

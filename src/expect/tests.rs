@@ -61,6 +61,7 @@ fn report() -> Report {
         ..row(Workload::Io, Strategy::Async, 0.05, None)
     };
     Report {
+        warnings: Vec::new(),
         schema_version: SCHEMA_VERSION,
         created_at: "2025-01-01T00:00:00Z".to_string(),
         machine: Machine {

@@ -99,6 +99,7 @@ fn report() -> Report {
         )
     };
     Report {
+        warnings: Vec::new(),
         schema_version: SCHEMA_VERSION,
         created_at: "2026-01-02T03:04:05Z".to_string(),
         machine: Machine::fixture(),
