@@ -8,7 +8,8 @@
 #     REQUESTS and 4 x REQUESTS requests. "per req" is cpu_s.median / requests, the
 #     issue's figure; "marginal" is the extra CPU of the 3 x REQUESTS more requests
 #     over their number, which leaves out what a run pays once (set-up, teardown,
-#     and opening its connections: one, five, or for async ~256 or more).
+#     and opening its connections: one, five, or for async ~256 or more), and async
+#     at --concurrency 64 (64 connections a run).
 #  2. The same for wrk against `concbench serve --latency 0` with 1, 5 and 256
 #     connections: wrk's user + system CPU over its requests. wrk opens its
 #     connections once and runs for WRK_DURATION, so its figure is a marginal one.
@@ -99,6 +100,15 @@ before=$(active_opens)
 io_json --strategy async --latency 0 --requests "$REQUESTS" --runs "$RUNS" --warmup 0 >/dev/null
 printf 'async opened about %s connections per run of %s requests (TCP ActiveOpens, machine-wide)\n' \
     "$((($(active_opens) - before) / RUNS))" "$REQUESTS"
+# The same client with a quarter of the connections to open: what a request costs
+# when a run does not open 256 of them.
+printf 'async at --concurrency 64, per req (%s):' "$REQUESTS"
+for ((repeat = 1; repeat <= REPEATS; repeat++)); do
+    io_json --strategy async --concurrency 64 --latency 0 --requests "$REQUESTS" --runs "$RUNS" |
+        jq -r --argjson n "$REQUESTS" '.results[0].cpu_s.median / $n * 1e6' |
+        awk '{ printf " %.1f µs", $1 }'
+done
+printf '\n'
 
 # --- 2. wrk on the same server ---------------------------------------------------
 "$bin" serve --addr 127.0.0.1:0 --latency 0 --body-bytes 10KiB >"$tmp/serve.out" 2>"$tmp/serve.err" &
