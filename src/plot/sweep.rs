@@ -6,6 +6,10 @@
 //!   it, more workers cannot add CPU.
 //! - Memory, MiB (every process of a run, its peak): pools of processes grow with
 //!   workers, threads stay flat. Sequential is a flat line at its figure.
+//!
+//! A row that failed its checks (wrong results, failed requests) gets no point in
+//! either panel, and is named under the speedup panel's title instead; no point is
+//! a speedup over a sequential that failed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,14 +61,23 @@ struct Sweep<'a> {
     workers: Axis,
     /// Marked when it falls on the workers axis.
     usable_cores: Option<usize>,
+    /// Rows that failed their checks, as `async ×4`: drawn nowhere, named.
+    failed: Vec<String>,
 }
 
 impl<'a> Sweep<'a> {
     fn new(rows: &[&'a ResultRow], usable_cores: usize) -> Sweep<'a> {
         let mut series: BTreeMap<Strategy, Vec<&ResultRow>> = BTreeMap::new();
         let mut sequential = None;
+        let mut failed = Vec::new();
         for row in rows {
-            if row.strategy == Strategy::Sequential {
+            if !row.verified {
+                failed.push(if row.strategy == Strategy::Sequential {
+                    "sequential".to_string()
+                } else {
+                    format!("{} ×{}", row.strategy, row.workers)
+                });
+            } else if row.strategy == Strategy::Sequential {
                 sequential = sequential.or(Some(*row));
             } else {
                 series.entry(row.strategy).or_default().push(row);
@@ -86,6 +99,7 @@ impl<'a> Sweep<'a> {
             series,
             workers,
             usable_cores: usable,
+            failed,
         }
     }
 
@@ -115,7 +129,11 @@ fn speedup_panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let series = sweep.points(|r| r.speedup.filter(|s| *s > 0.0));
+    // Over a sequential that failed, a speedup means nothing.
+    let series = match sweep.sequential {
+        Some(_) => sweep.points(|r| r.speedup.filter(|s| *s > 0.0)),
+        None => Vec::new(),
+    };
     let values = series.iter().flat_map(|(_, p)| p.iter().map(|(_, s)| *s));
     // A factor of two below the lowest: room for the usable-cores label under 1×.
     let lo = values.clone().fold(1.0, f64::min) / 2.0;
@@ -124,7 +142,10 @@ where
     let x = &sweep.workers;
     let times = |v: f64| format!("{}×", tick_label(v));
     let mut chart = Frame {
-        caption: format!("{workload}: speedup over sequential"),
+        caption: format!(
+            "{workload}: speedup over sequential{}",
+            failed_note(&sweep.failed)
+        ),
         x,
         y: &speedup,
         x_desc: "workers (log scale)".to_string(),
@@ -160,10 +181,15 @@ where
             )])?;
     }
     if series.iter().all(|(_, p)| p.is_empty()) {
+        let why = if sweep.failed.iter().any(|f| f == "sequential") {
+            "no speedups: sequential failed"
+        } else {
+            "no speedups: sequential was not run"
+        };
         let middle = ((x.lo * x.hi).sqrt(), 1.0);
         chart.draw_series([EmptyElement::at(middle)
             + Text::new(
-                "no speedups: sequential was not run",
+                why,
                 (0, -20),
                 style::text(style::LABEL_SIZE, INK, HPos::Center, VPos::Bottom),
             )])?;
@@ -213,6 +239,19 @@ where
         Marker::of(Strategy::Sequential).draw(chart.plotting_area(), (1.0, value), 5, color)?;
     }
     draw_series(&mut chart, &series)
+}
+
+/// ` · FAILED, not drawn: async ×4, threads ×8`, or nothing: the rows a panel leaves
+/// out, in its title (the first two, and how many more).
+fn failed_note(failed: &[String]) -> String {
+    match failed {
+        [] => String::new(),
+        [_] | [_, _] => format!(" · FAILED, not drawn: {}", failed.join(", ")),
+        [first, second, rest @ ..] => format!(
+            " · FAILED, not drawn: {first}, {second} and {} more",
+            rest.len()
+        ),
+    }
 }
 
 /// The vertical line at the machine's usable cores, labelled at its foot.

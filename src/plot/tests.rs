@@ -387,6 +387,49 @@ fn several_worker_counts_give_the_sweep() {
     }
 }
 
+/// In a sweep, a failed row gets no point in either panel and is named; a failed
+/// sequential leaves no speedup to draw.
+#[test]
+fn a_sweeps_failed_rows_are_named_not_drawn() {
+    let mut report = sweep_report();
+    for row in &mut report.results {
+        if row.workload == Workload::Io && row.strategy == Strategy::Async && row.workers == 4 {
+            row.verified = false;
+        }
+    }
+    let svg = report_svg(&report).unwrap();
+    let named = texts(&svg);
+    assert!(
+        has_text(
+            &named,
+            "io: speedup over sequential · FAILED, not drawn: async ×4"
+        ),
+        "{named:?}"
+    );
+    // One point fewer in each io panel: a marker and a line vertex per point.
+    let drawn = |report: &Report| in_color(&report_svg(report).unwrap(), &hex(Strategy::Async));
+    assert!(drawn(&report) < drawn(&sweep_report()));
+
+    let mut report = sweep_report();
+    for row in &mut report.results {
+        if row.workload == Workload::Cpu && row.strategy == Strategy::Sequential {
+            row.verified = false;
+        }
+    }
+    let failed = texts(&report_svg(&report).unwrap());
+    assert!(
+        has_text(&failed, "no speedups: sequential failed"),
+        "{failed:?}"
+    );
+    assert!(
+        has_text(
+            &failed,
+            "cpu: speedup over sequential · FAILED, not drawn: sequential"
+        ),
+        "{failed:?}"
+    );
+}
+
 #[test]
 fn each_workload_gets_its_own_chart_kind() {
     let svg = report_svg(&mixed_report()).unwrap();
