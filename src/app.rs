@@ -14,6 +14,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, CompareArgs, PlotArgs};
 use crate::error::on_stdout;
+use crate::limits::{DEFAULT_ALL_TASK_COUNTS, DEFAULT_TASK_COUNTS};
 use crate::runner::ChildExecutor;
 use crate::{bench, config, gate, generate, results, serve, worker};
 
@@ -39,6 +40,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
     match cli.command {
         Command::Worker => worker::pool::run().map_err(on_stdout),
         Command::MeasureRun => worker::measure::run(),
+        Command::TaskWait { index, wait_s } => worker::wait::run(index, wait_s),
         Command::Serve(args) => {
             let config = config::serve(&args)?;
             if config.exit_with_parent {
@@ -48,12 +50,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<()> {
         }
         Command::Compare(args) => compare_command(&args),
         Command::Plot(args) => plot_command(&args),
-        Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None)?),
-        Command::Io(args) => bench_with(config::bench(&args.engine, None, Some(&args.io))?),
+        Command::Cpu(args) => bench_with(config::bench(&args.engine, Some(&args.cpu), None, None)?),
+        Command::Io(args) => bench_with(config::bench(&args.engine, None, Some(&args.io), None)?),
+        Command::Tasks(args) => bench_with(config::bench(
+            &args.engine,
+            None,
+            None,
+            Some((&args.tasks, &DEFAULT_TASK_COUNTS)),
+        )?),
         Command::All(args) => bench_with(config::bench(
             &args.engine,
             Some(&args.cpu),
             Some(&args.io),
+            Some((&args.tasks, &DEFAULT_ALL_TASK_COUNTS)),
         )?),
         Command::Completions(args) => {
             generate::completions(args.shell, &mut std::io::stdout()).map_err(on_stdout)

@@ -1,4 +1,4 @@
-//! `concbench cpu | io | all`: from a validated config to a printed report.
+//! `concbench cpu | io | tasks | all`: from a validated config to a printed report.
 //!
 //! Builds one [`RunSpec`] per model, hands them to the engine and turns the samples
 //! into rows and a report. Then, in this order: keeps the report (saved first, then
@@ -29,6 +29,8 @@ use crate::worker::protocol::RunSpec;
 use crate::workload::{IoJob, Job, Workload};
 use crate::{gate, results};
 
+mod tasks;
+
 /// Runs the benchmark and writes its report to `out`.
 pub fn run(
     config: &BenchConfig,
@@ -50,6 +52,7 @@ pub fn run(
         warmup: config.warmup,
         strategies: config.strategies.clone(),
         cpu: None,
+        tasks: None,
         io: None,
         python,
     };
@@ -98,6 +101,12 @@ pub fn run(
             baseline_build.push(Workload::Io, rows, &runs);
         }
         sections.push((Workload::Io, analysis));
+    }
+
+    if let Some(plan) = &config.tasks {
+        let (settings, analysis) = tasks::run(config, plan, executor)?;
+        report_config.tasks = Some(settings);
+        sections.push((Workload::Tasks, analysis));
     }
 
     let report = Report {
@@ -214,7 +223,13 @@ fn print(
                     table::render(*workload, &analysis.rows, &options)
                 )?;
                 let width = options.width.map_or(100, usize::from);
-                for line in verdict::lines(&analysis.rows) {
+                let lines = match workload {
+                    Workload::Tasks => {
+                        verdict::tasks::lines(&analysis.rows, report.config.tasks.as_ref())
+                    }
+                    _ => verdict::lines(&analysis.rows),
+                };
+                for line in lines {
                     writeln!(human, "{}", verdict::wrap(&line, width))?;
                 }
                 human.flush()?;
@@ -331,6 +346,8 @@ impl BaselineBuild {
         match workload {
             Workload::Cpu => self.cpu_runs = runs,
             Workload::Io => self.io_runs = runs,
+            // The tasks job is not run by a baseline build.
+            Workload::Tasks => {}
         }
         self.rows.extend(rows);
     }
@@ -426,7 +443,7 @@ fn measure(
     let specs = specs(&config.strategies, workers, job);
     let io = match job {
         Job::Io(io) => Some((io.urls.len(), io.client.timeout)),
-        Job::Cpu(_) => None,
+        Job::Cpu(_) | Job::Tasks(_) => None,
     };
     executor.set_run_timeout(crate::config::run_timeout(config.run_timeout, io));
     let bar = progress::bar(label);
@@ -581,6 +598,7 @@ mod tests {
             wide: false,
             style: None,
             cpu: None,
+            tasks: None,
             io: None,
             save,
             gate: gate::GateConfig::default(),
@@ -597,6 +615,7 @@ mod tests {
                 warmup: 0,
                 strategies: vec![Strategy::Sequential],
                 cpu: None,
+                tasks: None,
                 io: None,
                 python: None,
             },

@@ -154,6 +154,26 @@ pub fn this_process() -> ProcessCensus {
     }
 }
 
+/// Another process's census, read now from `/proc/PID` by its parent: its threads
+/// alive, its peak resident memory and its proportional set size at this instant.
+/// The threads it started are not known from outside (`None`). For the task
+/// processes of the tasks job, all read at the one instant when every task waits.
+pub fn of_process(pid: u32) -> Option<ProcessCensus> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())?;
+    Some(ProcessCensus {
+        threads,
+        threads_started: None,
+        kernel_cpu_ns: 0,
+        peak_rss_bytes: parse_kib_field(&status, "VmHWM:")?,
+        pss_bytes: parse_kib_field(&rollup, "Pss:"),
+    })
+}
+
 /// Threads this process has started since it was executed (beside its main thread);
 /// `None` where they cannot be counted.
 pub fn threads_started() -> Option<usize> {

@@ -14,12 +14,14 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use values::{
-    WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration, parse_fraction,
-    parse_precision, parse_size, parse_timeout, whole_number, worker_counts,
+    TaskCounts, WorkerCounts, at_least, parse_addr, parse_body_size, parse_duration,
+    parse_fraction, parse_precision, parse_size, parse_timeout, task_counts, whole_number,
+    worker_counts,
 };
 
 use crate::limits::{
-    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, MAX_ITEMS, MAX_WORKERS,
+    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, DEFAULT_TASKS_RUNS, MAX_ITEMS,
+    MAX_TASKS, MAX_WORKERS,
 };
 
 /// Which concurrency model should this job use, and did it get slower?
@@ -39,7 +41,9 @@ pub enum Command {
     Cpu(CpuCommand),
     /// Download a list of URLs under each model (by default from a built-in local server).
     Io(IoCommand),
-    /// Run the cpu and the io job and print both tables.
+    /// Hold N waiting tasks at once under each model: what a waiting task costs.
+    Tasks(TasksCommand),
+    /// Run the cpu, io and tasks jobs and print the three tables.
     All(AllCommand),
     /// Run the built-in HTTP target server until Ctrl-C.
     Serve(ServeArgs),
@@ -57,6 +61,9 @@ pub enum Command {
     /// Internal: one measured run, in its own process.
     #[command(hide = true, name = "measure-run")]
     MeasureRun,
+    /// Internal: one task of the spawn model's tasks job: wait, then print INDEX.
+    #[command(hide = true, name = "task-wait")]
+    TaskWait { index: usize, wait_s: f64 },
 }
 
 /// `concbench cpu`. The job's own flags come first; --workers and --runs give the cpu
@@ -82,16 +89,35 @@ pub struct IoCommand {
     pub engine: EngineArgs,
 }
 
-/// `concbench all`: both jobs' flags, and both jobs' defaults.
+/// `concbench tasks`: --workers is the async runtime's threads; every task is its
+/// own unit of concurrency in every model.
+#[derive(Debug, Args)]
+#[command(mut_arg("workers", |a| a.help(
+    "Worker threads of the async model's runtime, 1 to 1024 [default: available parallelism]; \
+     threads and spawn start one thread or process per task"
+)))]
+#[command(mut_arg("runs", |a| a.help(format!(
+    "Measured runs of each model at each count [default: {DEFAULT_TASKS_RUNS}]"
+))))]
+pub struct TasksCommand {
+    #[command(flatten)]
+    pub tasks: TasksArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// `concbench all`: every job's flags, and every job's defaults.
 #[derive(Debug, Args)]
 #[command(mut_arg("runs", |a| a.help(runs_help(&format!(
-    "{DEFAULT_CPU_RUNS} for cpu and {DEFAULT_IO_RUNS} for io"
+    "{DEFAULT_CPU_RUNS} for cpu and {DEFAULT_IO_RUNS} for io; {DEFAULT_TASKS_RUNS} for tasks"
 )))))]
 pub struct AllCommand {
     #[command(flatten)]
     pub cpu: CpuArgs,
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub tasks: TasksArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -430,6 +456,20 @@ pub struct IoArgs {
     pub allow_failures: bool,
 }
 
+/// The tasks job.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Tasks job")]
+pub struct TasksArgs {
+    /// Tasks held at once: one count or a sweep (1000,10000,100000), every model at
+    /// every count [default: 1000,10000,100000; in `all`, 1000,10000].
+    #[arg(long, value_name = "N|LIST", value_parser = task_counts(MAX_TASKS))]
+    pub tasks: Option<TaskCounts>,
+
+    /// How long each task waits on its timer once all are started: 1s, 200ms.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub wait: Duration,
+}
+
 /// `concbench serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -489,9 +529,10 @@ pub enum Style {
 }
 
 /// The subcommands with a man page of their own: every visible one but `help`.
-pub const MAN_PAGES: [&str; 8] = [
+pub const MAN_PAGES: [&str; 9] = [
     "cpu",
     "io",
+    "tasks",
     "all",
     "serve",
     "compare",

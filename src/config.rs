@@ -11,13 +11,15 @@ pub mod gate;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs, WorkerCounts};
+use crate::cli::{
+    self, CpuArgs, EngineArgs, Format, IoArgs, KernelArg, SaveArgs, TasksArgs, WorkerCounts,
+};
 use crate::error::usage;
 use crate::export::{Destination, ExportFormat};
 use crate::gate::GateConfig;
 use crate::limits::{
-    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, DEFAULT_START, MAX_FIB_ARG, MAX_ITEMS,
-    MAX_ROUNDS,
+    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, DEFAULT_START, DEFAULT_TASKS_RUNS,
+    MAX_FIB_ARG, MAX_ITEMS, MAX_ROUNDS,
 };
 use crate::machine::available_parallelism;
 use crate::server::ServerSettings;
@@ -48,6 +50,7 @@ pub struct BenchConfig {
     pub style: Option<crate::cli::Style>,
     pub cpu: Option<CpuPlan>,
     pub io: Option<IoPlan>,
+    pub tasks: Option<TasksPlan>,
     pub save: SaveConfig,
     pub gate: GateConfig,
 }
@@ -55,10 +58,11 @@ pub struct BenchConfig {
 impl BenchConfig {
     /// The workloads run, as a report's default name starts: `cpu`, `io` or `all`.
     pub fn label(&self) -> &'static str {
-        match (&self.cpu, &self.io) {
-            (Some(_), Some(_)) => "all",
-            (Some(_), None) => "cpu",
-            _ => "io",
+        match (&self.cpu, &self.io, &self.tasks) {
+            (Some(_), Some(_), _) => "all",
+            (Some(_), None, _) => "cpu",
+            (None, Some(_), _) => "io",
+            (None, None, _) => "tasks",
         }
     }
 }
@@ -140,6 +144,18 @@ pub struct CpuPlan {
     pub runs: u32,
 }
 
+/// The tasks job: its counts, in increasing order, each run by every model that
+/// holds N tasks at once.
+#[derive(Debug, Clone)]
+pub struct TasksPlan {
+    pub counts: Vec<usize>,
+    pub wait: Duration,
+    /// The async model's runtime threads.
+    pub workers: usize,
+    /// Measured runs of each model at each count.
+    pub runs: u32,
+}
+
 /// The I/O job before its target exists (the built-in server's port is only known
 /// once it is started).
 #[derive(Debug, Clone)]
@@ -189,6 +205,7 @@ pub fn bench(
     engine: &EngineArgs,
     cpu: Option<&CpuArgs>,
     io: Option<&IoArgs>,
+    tasks: Option<(&TasksArgs, &[usize])>,
 ) -> anyhow::Result<BenchConfig> {
     // --workers (1 to MAX_WORKERS) and --runs (at least 1) are checked by clap.
     let mut strategies = parse_strategies(&engine.strategy)?;
@@ -221,6 +238,9 @@ pub fn bench(
     let io = io
         .map(|args| io_plan(args, engine.workers.as_ref(), engine.runs))
         .transpose()?;
+    let tasks = tasks
+        .map(|(args, default_counts)| tasks_plan(args, default_counts, engine))
+        .transpose()?;
     let mut config = BenchConfig {
         strategies,
         warmup: engine.warmup,
@@ -232,6 +252,7 @@ pub fn bench(
         style: engine.style,
         cpu,
         io,
+        tasks,
         save: {
             let save = save(&engine.save)?;
             one_claim_on_stdout(engine.format, &save)?;
@@ -492,6 +513,35 @@ fn io_plan(
             resolved: Default::default(),
         },
         allow_failures: args.allow_failures,
+    })
+}
+
+/// The tasks job: counts (clap has checked each, and sorted them), the wait, and
+/// the async runtime's threads, one count only: every task is its own unit of
+/// concurrency, so there is no worker sweep.
+fn tasks_plan(
+    args: &TasksArgs,
+    default_counts: &[usize],
+    engine: &EngineArgs,
+) -> anyhow::Result<TasksPlan> {
+    let workers = match &engine.workers {
+        None => available_parallelism(),
+        Some(counts) if counts.0.len() == 1 => counts.0[0],
+        Some(_) => {
+            return Err(usage(
+                "the tasks job takes one --workers count (the async runtime's threads), \
+                 not a sweep; sweep the tasks with --tasks",
+            ));
+        }
+    };
+    Ok(TasksPlan {
+        counts: args
+            .tasks
+            .as_ref()
+            .map_or_else(|| default_counts.to_vec(), |c| c.0.clone()),
+        wait: args.wait,
+        workers,
+        runs: engine.runs.unwrap_or(DEFAULT_TASKS_RUNS),
     })
 }
 

@@ -27,3 +27,13 @@ pub const MAX_WORKERS: usize = 1024;
 pub const LARGEST_BODY: usize = 1 << 30;
 /// Recursive fib beyond this takes minutes per item.
 pub const MAX_FIB_ARG: u64 = 45;
+
+/// The tasks job's default sweep: tasks held at once.
+pub const DEFAULT_TASK_COUNTS: [usize; 3] = [1_000, 10_000, 100_000];
+/// `concbench all`'s tasks sweep: the same lesson in a shorter run.
+pub const DEFAULT_ALL_TASK_COUNTS: [usize; 2] = [1_000, 10_000];
+/// Most tasks held at once.
+pub const MAX_TASKS: usize = 10_000_000;
+/// The tasks job's measured runs per model and count, without `--runs`: each run
+/// takes at least `--wait`, and the figure of interest is a slope over the counts.
+pub const DEFAULT_TASKS_RUNS: u32 = 3;

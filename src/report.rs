@@ -54,6 +54,8 @@ pub struct ReportConfig {
     pub cpu: Option<CpuSettings>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub io: Option<IoSettings>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tasks: Option<TasksSettings>,
     /// `--python`: the interpreter that ran the `py-*` models.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub python: Option<crate::python::Interpreter>,
@@ -170,6 +172,9 @@ pub struct ResultRow {
     pub kernel: Option<KernelFigures>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub io: Option<IoFigures>,
+    /// The tasks job's own figures; `workers` is then the tasks held at once.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tasks: Option<TasksFigures>,
     /// A `py-*` row: its interpreter and HTTP client, and its start-up (median).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub python: Option<crate::python::PythonInfo>,
@@ -188,6 +193,12 @@ impl ResultRow {
 /// request failed is fast and worthless, so it must never be compared or kept as a
 /// baseline.
 pub fn failed_checks(row: &ResultRow) -> Option<String> {
+    if let Some(refusal) = row.tasks.as_ref().and_then(|t| t.refused.as_ref()) {
+        return Some(format!(
+            "was refused by the OS at {} of {} tasks ({})",
+            refusal.at, row.workers, refusal.reason
+        ));
+    }
     match row.io.as_ref().map_or(0, |io| io.failed) {
         0 if row.verified => None,
         0 => Some("is unverified (wrong results)".to_string()),
@@ -225,6 +236,58 @@ pub struct KernelFigures {
     pub vs_sequential: Option<f64>,
     /// The rank test's 95 % interval of that ratio; `null` with too few runs.
     pub vs_sequential_ci: Option<[f64; 2]>,
+}
+
+/// The tasks job's settings, and what it did not run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TasksSettings {
+    /// Measured runs of each model at each count.
+    pub runs: u32,
+    /// The counts asked for, increasing.
+    pub counts: Vec<usize>,
+    /// Each task's wait on its timer, seconds.
+    pub wait_s: f64,
+    /// The async model's runtime threads.
+    pub workers: usize,
+    /// Models that do not hold N tasks at once, and were not run.
+    pub not_held: Vec<Strategy>,
+    /// Counts a model was not started at, and why.
+    pub skipped: Vec<SkippedCount>,
+}
+
+/// A count a model was not started at: the reason, with the estimate it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedCount {
+    pub strategy: Strategy,
+    pub tasks: usize,
+    pub reason: String,
+}
+
+/// The tasks job's own figures for one model at one count (medians over the runs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TasksFigures {
+    /// Tasks asked for, held at once.
+    pub count: usize,
+    /// Tasks started: `count`, or fewer when the OS refused one.
+    pub started: usize,
+    /// Seconds to start every task (until all wait at the gate).
+    pub start_s: f64,
+    /// `start_s / started`.
+    pub start_per_task_s: f64,
+    /// Seconds from the gate's opening to the last index back, minus the wait: how
+    /// late N timers firing together were. `null` for a refused run.
+    pub lateness_s: Option<f64>,
+    /// The OS refused a task in some run: how many were running then, and why.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub refused: Option<crate::workload::tasks::Refusal>,
+    /// The model's memory per waiting task: the least-squares slope of memory (PSS,
+    /// every run) against tasks over every count the model held; the same on each of
+    /// its rows. `null` with fewer than two counts.
+    pub memory_per_task_bytes: Option<f64>,
+    /// The slope's 95 % interval (Student's t over the runs' points).
+    pub memory_per_task_ci95: Option<[f64; 2]>,
+    /// The intercept: the model's memory with no task, its fixed cost.
+    pub fixed_bytes: Option<f64>,
 }
 
 /// The I/O job's own figures, over every request of every measured run.

@@ -41,6 +41,10 @@ fn real_reports_match_the_schema() {
             "1ms",
             "--body-bytes",
             "100",
+            "--tasks",
+            "20,60",
+            "--wait",
+            "10ms",
             "--runs",
             "2",
             "--warmup",
@@ -56,8 +60,8 @@ fn real_reports_match_the_schema() {
     assert_valid(&validator, &printed);
     assert_eq!(
         printed["results"].as_array().unwrap().len(),
-        12,
-        "6 models × 2 workloads"
+        12 + 6,
+        "6 models × cpu and io, and the 3 that hold tasks × 2 counts"
     );
 
     let saved: serde_json::Value =

@@ -5,8 +5,10 @@
 //! - [`verify`]: the verification. A wrong answer never disappears into a table:
 //!   every mismatch becomes a line in [`Analysis::problems`], and the command exits
 //!   1 after printing the table;
-//! - [`warning`]: what makes the figures less trustworthy, as data ([`Warning`]).
+//! - [`warning`]: what makes the figures less trustworthy, as data ([`Warning`]);
+//! - [`tasks`]: the tasks job's rows, and the memory of one waiting task.
 
+pub mod tasks;
 mod verify;
 pub mod warning;
 
@@ -93,6 +95,7 @@ fn base_row(workload: Workload, model: &ModelRuns) -> ResultRow {
         verify_note: None,
         checksum: String::new(),
         kernel: None,
+        tasks: None,
         io: None,
         python: python_info(model),
     }

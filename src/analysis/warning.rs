@@ -159,6 +159,7 @@ impl fmt::Display for Warning {
                 let lengthen = match workload {
                     Workload::Cpu => "--count or --start (or --kernel fib)",
                     Workload::Io => "--requests or --latency",
+                    Workload::Tasks => "--wait",
                 };
                 write!(
                     f,

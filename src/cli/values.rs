@@ -97,6 +97,36 @@ pub fn worker_counts(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerCounts(pub Vec<usize>);
 
+/// `--tasks`: task counts, one or a comma list (1000,10000,100000), each from 1 to
+/// `max`, run in increasing order.
+pub fn task_counts(
+    max: usize,
+) -> impl Fn(&str) -> Result<TaskCounts, String> + Clone + Send + Sync {
+    move |text: &str| {
+        let mut counts = text
+            .split(',')
+            .map(|part| {
+                let part = part.trim().replace('_', "");
+                part.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "expected task counts from 1 to {max}, one or a list like 1000,10000"
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        counts.sort_unstable();
+        counts.dedup();
+        Ok(TaskCounts(counts))
+    }
+}
+
+/// Parsed `--tasks`: distinct counts, increasing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCounts(pub Vec<usize>);
+
 /// [`whole_number`] with no upper bound but the type's own.
 pub fn at_least<T>(min: u64) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
 where

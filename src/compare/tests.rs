@@ -42,6 +42,7 @@ fn row(strategy: Strategy, samples: &[f64]) -> ResultRow {
         verify_note: None,
         checksum: "1".to_string(),
         kernel: None,
+        tasks: None,
         io: None,
         python: None,
     }
@@ -63,6 +64,7 @@ fn report(rows: &[(Strategy, Vec<f64>)]) -> Report {
                 numbers: vec![1_000_003, 1_000_033],
                 workers: vec![4],
             }),
+            tasks: None,
             io: None,
             python: None,
         },

@@ -182,6 +182,7 @@ fn check_baseline_fits(baseline: &Report, plan: &BenchConfig) -> anyhow::Result<
     let runs = |workload: Workload| match workload {
         Workload::Cpu => planned.cpu.is_some(),
         Workload::Io => planned.io.is_some(),
+        Workload::Tasks => planned.tasks.is_some(),
     };
     let shared: Vec<_> = baseline
         .results
@@ -286,6 +287,17 @@ fn planned_settings(plan: &BenchConfig) -> ReportConfig {
         strategies: plan.strategies.clone(),
         cpu,
         io,
+        tasks: plan
+            .tasks
+            .as_ref()
+            .map(|tasks| crate::report::TasksSettings {
+                runs: tasks.runs,
+                counts: tasks.counts.clone(),
+                wait_s: tasks.wait.as_secs_f64(),
+                workers: tasks.workers,
+                not_held: Vec::new(),
+                skipped: Vec::new(),
+            }),
         python: None,
     }
 }

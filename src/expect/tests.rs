@@ -34,6 +34,7 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
         verify_note: None,
         checksum: "1".to_string(),
         kernel: None,
+        tasks: None,
         io: None,
         python: None,
     }
@@ -44,6 +45,7 @@ fn row(workload: Workload, strategy: Strategy, median: f64, speedup: Option<f64>
 fn report() -> Report {
     let io = ResultRow {
         kernel: None,
+        tasks: None,
         io: Some(IoFigures {
             requests: 100,
             bytes: 102_400,
@@ -86,6 +88,7 @@ fn report() -> Report {
                 Strategy::Async,
             ],
             cpu: None,
+            tasks: None,
             io: None,
             python: None,
         },

@@ -45,6 +45,7 @@ fn row(workload: Workload, strategy: Strategy, workers: usize, wall: &[f64]) -> 
         verify_note: None,
         checksum: "12345678901234567890".to_string(),
         kernel: None,
+        tasks: None,
         io: None,
         python: None,
     }
@@ -77,6 +78,7 @@ fn report() -> Report {
         verify_note: None,
         checksum: "102400".to_string(),
         kernel: None,
+        tasks: None,
         io: Some(IoFigures {
             requests: 100,
             bytes: 102_400,
@@ -112,6 +114,7 @@ fn report() -> Report {
                 numbers: vec![1_000_003, 1_000_033],
                 workers: vec![2],
             }),
+            tasks: None,
             io: Some(IoSettings {
                 runs: 3,
                 target: "builtin".to_string(),

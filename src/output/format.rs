@@ -116,3 +116,27 @@ mod tests {
         assert_eq!(percent(Some(0.984)), "98 %");
     }
 }
+
+/// A count with thousands separated by commas: `32,751`.
+pub fn count(value: usize) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(super::count(7), "7");
+        assert_eq!(super::count(1_000), "1,000");
+        assert_eq!(super::count(32_751), "32,751");
+        assert_eq!(super::count(1_000_000), "1,000,000");
+    }
+}

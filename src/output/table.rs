@@ -221,6 +221,9 @@ pub fn ascii(text: &str) -> String {
 
 /// The table for one workload's rows.
 pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) -> String {
+    if workload == Workload::Tasks {
+        return tasks::render(rows, options);
+    }
     let mut table = new_table(options);
     // The interval's confidence is said once, in the header, when runs are too few
     // for 95 % (3 runs: 75 %).
@@ -238,7 +241,7 @@ pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) ->
         header.extend(["mean ± σ", "min … max", "speedup 95 % CI"]);
         header.push(match workload {
             Workload::Cpu => "efficiency",
-            Workload::Io => "in flight",
+            Workload::Io | Workload::Tasks => "in flight",
         });
         header.push("setup");
     }
@@ -465,6 +468,8 @@ fn row_color(row: &ResultRow, fastest: bool) -> Option<Color> {
         None
     }
 }
+
+mod tasks;
 
 #[cfg(test)]
 mod tests;

@@ -134,6 +134,7 @@ mod tests {
                 numbers,
                 workers: vec![2],
             }),
+            tasks: None,
             io: None,
             python: None,
         }
@@ -144,6 +145,7 @@ mod tests {
             warmup: 0,
             strategies: strategies.to_vec(),
             cpu: None,
+            tasks: None,
             io: Some(IoSettings {
                 runs: 1,
                 target: "builtin".into(),

@@ -369,5 +369,7 @@ fn number(value: f64) -> String {
     }
 }
 
+pub mod tasks;
+
 #[cfg(test)]
 mod tests;

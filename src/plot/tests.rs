@@ -55,6 +55,7 @@ fn row(
         verify_note: None,
         checksum: "0".to_string(),
         kernel: None,
+        tasks: None,
         io: None,
         python: None,
     }
@@ -75,6 +76,7 @@ fn report(results: Vec<ResultRow>) -> Report {
             warmup: 1,
             strategies: MODELS.to_vec(),
             cpu: None,
+            tasks: None,
             io: None,
             python: None,
         },

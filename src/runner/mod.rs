@@ -227,7 +227,7 @@ impl ModelRuns {
                 crate::workload::Outputs::Io(fetches) => {
                     !fetches.is_empty() && fetches.iter().all(|f| f.failure.is_some())
                 }
-                crate::workload::Outputs::Cpu(_) => false,
+                crate::workload::Outputs::Cpu(_) | crate::workload::Outputs::Tasks(_) => false,
             })
     }
 }

@@ -49,6 +49,7 @@ use tokio::task::JoinSet;
 use super::{Arrivals, Model, ModelRun};
 use crate::census;
 use crate::workload::io::{self, Fetch};
+use crate::workload::tasks::{Tally, TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct AsyncTokio;
@@ -190,6 +191,52 @@ impl Model for AsyncTokio {
             children: Vec::new(),
         })
     }
+
+    fn run_tasks(&self, job: &TasksJob, workers: usize) -> anyhow::Result<ModelRun<TasksOutcome>> {
+        let started = Instant::now();
+        let runtime = Runtime::start(workers)?;
+        let setup = started.elapsed();
+        let outcome = runtime
+            .runtime
+            .block_on(runtime.runtime.spawn(hold_tasks(job.tasks, job.wait)))
+            .context("the tasks job's task panicked")??;
+        runtime.shut_down();
+        Ok(ModelRun {
+            outputs: vec![outcome],
+            setup,
+            children: Vec::new(),
+        })
+    }
+}
+
+/// Spawns `tasks` tasks that wait at a gate, reads memory once all are spawned,
+/// opens the gate, and tallies the indices as the tasks' timers fire.
+async fn hold_tasks(tasks: usize, wait: Duration) -> anyhow::Result<TasksOutcome> {
+    let (open, gate) = tokio::sync::watch::channel(false);
+    let first = Instant::now();
+    let handles: Vec<tokio::task::JoinHandle<usize>> = (0..tasks)
+        .map(|index| {
+            let mut gate = gate.clone();
+            tokio::spawn(async move {
+                // An error means the sender is gone: the job itself failed.
+                let _ = gate.wait_for(|open| *open).await;
+                tokio::time::sleep(wait).await;
+                index
+            })
+        })
+        .collect();
+    drop(gate);
+    let start_s = first.elapsed().as_secs_f64();
+    census::mark();
+    let go = Instant::now();
+    open.send_replace(true);
+    let mut tally = Tally::new(tasks);
+    for handle in handles {
+        tally.record(handle.await.context("a task panicked")?);
+    }
+    let back_s = go.elapsed().as_secs_f64();
+    census::mark();
+    Ok(tally.outcome(tasks, start_s, back_s, None))
 }
 
 /// GETs every URL on the runtime, at most `concurrency` at once, and returns the

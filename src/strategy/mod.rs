@@ -9,6 +9,11 @@
 //! | processes | [`processes`] | N re-executed workers fed over pipes | a client per worker process |
 //! | spawn | [`spawn`] | a fresh process per number, N at once | a fresh process (and client) per URL |
 //!
+//! The tasks job (N tasks that each wait on a timer, [`crate::workload::tasks`]) is
+//! held by threads (a thread per task), async (a tokio task per task) and spawn (a
+//! process per task); sequential, rayon and processes queue items on a fixed set of
+//! workers, and their `run_tasks` says so.
+//!
 //! The timing rule, the same for every model: the clock starts before the model's own
 //! set-up (spawning threads, building a runtime, starting the pool) and stops after
 //! its teardown (threads joined, runtime dropped, workers exited), as in the classic
@@ -36,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use crate::census::{self, ProcessCensus, RunCensus};
 use crate::workload::io::Fetch;
+use crate::workload::tasks::{TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob, Job, Outputs};
 
 /// What a model hands back: its outputs in input order, how long its set-up took,
@@ -93,6 +99,16 @@ pub trait Model {
     /// GETs every URL; outcomes in input order. A failed request is an outcome, not
     /// an error: `Err` means the model itself broke.
     fn run_io(&self, job: &IoJob, workers: usize) -> anyhow::Result<ModelRun<Fetch>>;
+    /// Holds `job.tasks` tasks at once, each waiting `job.wait`, and tallies the
+    /// indices they return; `outputs` is the one [`TasksOutcome`]. A refusal by the OS
+    /// part way is an outcome (everything started released and reaped), not an
+    /// error. A model that cannot hold N tasks at once says why, as an error.
+    fn run_tasks(&self, job: &TasksJob, workers: usize) -> anyhow::Result<ModelRun<TasksOutcome>>;
+}
+
+/// The error of a model that does not hold N tasks at once.
+pub fn holds_no_tasks(strategy: Strategy, why: &str) -> anyhow::Error {
+    anyhow::anyhow!("{strategy} does not hold N tasks at once: {why}")
 }
 
 impl Strategy {
@@ -170,7 +186,12 @@ pub fn run_timed(strategy: Strategy, workers: usize, job: &Job) -> anyhow::Resul
     let model = strategy
         .model()
         .ok_or_else(|| anyhow::anyhow!("{strategy} runs in Python, not in concbench"))?;
-    let workers_at_once = (strategy == Strategy::Spawn).then_some(workers);
+    // Spawn's processes: at most N at once for cpu and io; for the tasks job, all of
+    // them are alive together, and each counts.
+    let workers_at_once = match job {
+        Job::Tasks(_) => None,
+        _ => (strategy == Strategy::Spawn).then_some(workers),
+    };
     time_model(model, strategy.workers(workers), job, workers_at_once)
 }
 
@@ -192,6 +213,12 @@ fn time_model(
         Job::Io(job) => {
             let run = model.run_io(job, workers)?;
             (run.setup, Outputs::Io(run.outputs), run.children)
+        }
+        Job::Tasks(job) => {
+            let run = model.run_tasks(job, workers)?;
+            let outcome = run.outputs.into_iter().next();
+            let outcome = outcome.ok_or_else(|| anyhow::anyhow!("no tasks outcome"))?;
+            (run.setup, Outputs::Tasks(outcome), run.children)
         }
     };
     let wall = started.elapsed();
@@ -256,6 +283,14 @@ mod tests {
         }
 
         fn run_io(&self, _job: &IoJob, _workers: usize) -> anyhow::Result<ModelRun<Fetch>> {
+            unreachable!("the census test runs the cpu job only")
+        }
+
+        fn run_tasks(
+            &self,
+            _job: &TasksJob,
+            _workers: usize,
+        ) -> anyhow::Result<ModelRun<TasksOutcome>> {
             unreachable!("the census test runs the cpu job only")
         }
     }

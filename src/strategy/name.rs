@@ -87,6 +87,13 @@ impl Strategy {
         )
     }
 
+    /// Holds N waiting tasks at once, one unit of concurrency each (the tasks job):
+    /// a thread, a tokio task or a process per task. Sequential, rayon and the
+    /// pre-forked pool queue items on a fixed set of workers instead.
+    pub fn holds_tasks(self) -> bool {
+        matches!(self, Strategy::Threads | Strategy::Async | Strategy::Spawn)
+    }
+
     /// Parses a name or one of its aliases (`multiprocess`, `mp`, `tokio`, `seq`).
     pub fn parse(name: &str) -> Option<Strategy> {
         Some(match name.trim().to_ascii_lowercase().as_str() {

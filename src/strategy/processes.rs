@@ -31,9 +31,11 @@ use anyhow::{Context, anyhow, bail};
 
 use super::{Model, ModelRun};
 use crate::census::{self, ProcessCensus};
+use crate::strategy::Strategy;
 use crate::worker::parent::{WorkerProcess, next_response, read_response};
 use crate::worker::protocol::{Request, Response, Task, TaskOutput, WorkerInit};
 use crate::workload::io::Fetch;
+use crate::workload::tasks::{TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob};
 
 /// Tasks queued per worker at once: an eighth of its share of the tasks, between 2
@@ -71,6 +73,18 @@ impl Model for Processes {
             TaskOutput::Fetch(fetch) => Ok(fetch),
             other => Err(anyhow!("a worker answered a fetch task with {other:?}")),
         })
+    }
+
+    /// Not held: the pool feeds items to N pre-forked workers, one at a time each; spawn is the model with a process per task.
+    fn run_tasks(
+        &self,
+        _job: &TasksJob,
+        _workers: usize,
+    ) -> anyhow::Result<ModelRun<TasksOutcome>> {
+        Err(super::holds_no_tasks(
+            Strategy::Processes,
+            "the pool feeds items to N pre-forked workers, one at a time each; spawn is the model with a process per task",
+        ))
     }
 }
 

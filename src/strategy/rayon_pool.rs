@@ -21,7 +21,9 @@ use rayon::prelude::*;
 
 use super::{Arrivals, Model, ModelRun};
 use crate::census;
+use crate::strategy::Strategy;
 use crate::workload::io::{self, Fetch};
+use crate::workload::tasks::{TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct RayonPool;
@@ -85,5 +87,17 @@ impl Model for RayonPool {
             setup,
             children: Vec::new(),
         })
+    }
+
+    /// Not held: rayon runs items on N worker threads, and a blocked item blocks its worker; N waiting tasks would wait N / workers at a time.
+    fn run_tasks(
+        &self,
+        _job: &TasksJob,
+        _workers: usize,
+    ) -> anyhow::Result<ModelRun<TasksOutcome>> {
+        Err(super::holds_no_tasks(
+            Strategy::Rayon,
+            "rayon runs items on N worker threads, and a blocked item blocks its worker; N waiting tasks would wait N / workers at a time",
+        ))
     }
 }

@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use super::{Model, ModelRun};
 use crate::census;
+use crate::strategy::Strategy;
 use crate::workload::io::{self, Fetch};
+use crate::workload::tasks::{TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct Sequential;
@@ -46,5 +48,17 @@ impl Model for Sequential {
             setup,
             children: Vec::new(),
         })
+    }
+
+    /// Not held: one task at a time is what sequential means; N waiting tasks would be N waits in a row.
+    fn run_tasks(
+        &self,
+        _job: &TasksJob,
+        _workers: usize,
+    ) -> anyhow::Result<ModelRun<TasksOutcome>> {
+        Err(super::holds_no_tasks(
+            Strategy::Sequential,
+            "one task at a time is what sequential means; N waiting tasks would be N waits in a row",
+        ))
     }
 }

@@ -19,7 +19,10 @@
 //! in any of them. Memory counts the run
 //! process and the N largest task processes, the most that can be alive together.
 
-use std::time::Duration;
+use std::io::{BufRead, BufReader};
+use std::os::fd::OwnedFd;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 
@@ -28,6 +31,7 @@ use crate::census;
 use crate::worker::parent::{WorkerProcess, next_response};
 use crate::worker::protocol::{Request, Response, Task, TaskOutput, WorkerInit};
 use crate::workload::io::Fetch;
+use crate::workload::tasks::{Refusal, Tally, TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct Spawn;
@@ -58,6 +62,97 @@ impl Model for Spawn {
             other => Err(anyhow!(
                 "a task process answered a fetch task with {other:?}"
             )),
+        })
+    }
+
+    fn run_tasks(&self, job: &TasksJob, _workers: usize) -> anyhow::Result<ModelRun<TasksOutcome>> {
+        let exe = std::env::current_exe().context("finding concbench's own executable")?;
+        // Each task process is one pipe here: a thousand of them pass the usual soft
+        // limit of 1024 open files long before any limit on processes.
+        raise_open_files_limit();
+        let (gate, open) = gate_pipe()?;
+        let wait = job.wait.as_secs_f64().to_string();
+        let first = Instant::now();
+        let mut tasks = TaskProcesses(Vec::with_capacity(job.tasks));
+        let mut refused = None;
+        for index in 0..job.tasks {
+            let started = gate.try_clone().and_then(|gate| {
+                Command::new(&exe)
+                    .args(["task-wait", &index.to_string(), &wait])
+                    .stdin(Stdio::from(gate))
+                    .stdout(Stdio::piped())
+                    .spawn()
+            });
+            match started {
+                Ok(mut child) => {
+                    let stdout = child.stdout.take().map(BufReader::new);
+                    let stdout = stdout.ok_or_else(|| anyhow!("task {index} has no stdout"))?;
+                    tasks.0.push((child, stdout));
+                }
+                Err(e) => {
+                    refused = Some(Refusal {
+                        at: tasks.0.len(),
+                        reason: e.to_string(),
+                    });
+                    break;
+                }
+            }
+        }
+        drop(gate);
+        let mut line = String::new();
+        for (index, (_, stdout)) in tasks.0.iter_mut().enumerate() {
+            line.clear();
+            stdout.read_line(&mut line)?;
+            if line.trim_end() != "ready" {
+                bail!("task {index}'s process said {line:?} instead of ready");
+            }
+        }
+        let start_s = first.elapsed().as_secs_f64();
+        // Every task waits at the gate: one instant for all of their memory.
+        census::mark();
+        let children = tasks
+            .0
+            .iter()
+            .map(|(child, _)| {
+                census::of_process(child.id())
+                    .ok_or_else(|| anyhow!("reading the memory of task process {}", child.id()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let started = tasks.0.len();
+        if refused.is_some() {
+            // Released at once: killed and reaped when `tasks` is dropped.
+            drop(tasks);
+            return Ok(ModelRun {
+                outputs: vec![Tally::new(job.tasks).outcome(started, start_s, 0.0, refused)],
+                setup: Duration::ZERO,
+                children,
+            });
+        }
+        let go = Instant::now();
+        drop(open);
+        let mut tally = Tally::new(job.tasks);
+        for (child, stdout) in &mut tasks.0 {
+            line.clear();
+            stdout.read_line(&mut line)?;
+            let index = line
+                .trim_end()
+                .parse()
+                .with_context(|| format!("task process {} printed {line:?}", child.id()))?;
+            tally.record(index);
+        }
+        let back_s = go.elapsed().as_secs_f64();
+        for (child, _) in &mut tasks.0 {
+            let status = child.wait()?;
+            if !status.success() {
+                bail!("task process {} exited with {status}", child.id());
+            }
+        }
+        tasks.0.clear();
+        census::mark();
+        Ok(ModelRun {
+            outputs: vec![tally.outcome(started, start_s, back_s, None)],
+            setup: Duration::ZERO,
+            children,
         })
     }
 }
@@ -123,4 +218,52 @@ fn run_spawned<T>(
         setup: Duration::ZERO,
         children,
     })
+}
+
+/// The task processes of a tasks run. Whatever ends the run, none outlives it:
+/// those still here when it is dropped are killed and reaped.
+struct TaskProcesses(Vec<(Child, BufReader<ChildStdout>)>);
+
+impl Drop for TaskProcesses {
+    fn drop(&mut self) {
+        for (child, _) in &mut self.0 {
+            let _ = child.kill();
+        }
+        for (child, _) in &mut self.0 {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The start gate of the task processes: the reading end, which every task gets as
+/// its stdin, and the writing end, which the run holds until all are ready; dropping
+/// it is end of input for every task at once. Both ends close on exec, so a task
+/// holds only its own copy of the reading end, never the writing one.
+fn gate_pipe() -> anyhow::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("creating the tasks' start gate");
+    }
+    // SAFETY: pipe2 succeeded, so both are open descriptors that nothing else owns.
+    Ok(unsafe {
+        use std::os::fd::FromRawFd;
+        (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+    })
+}
+
+/// Raises this process's soft limit on open files to its hard limit.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for getrlimit to fill, and setrlimit reads it.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }

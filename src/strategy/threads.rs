@@ -14,16 +14,25 @@
 //! **Census:** 1 process, N + 1 threads alive at once — the N workers and the main
 //! thread, which waits for them — and exactly N threads started, on both jobs (the
 //! blocking client starts none: [`crate::workload::resolve`]).
+//!
+//! **Tasks** ([`Threads::run_tasks`]): a thread per task, with std's default stack
+//! (2 MiB of address space, touched only as used), T + 1 threads alive at once and T
+//! started. Each thread checks in at the start gate and waits; once all T are there
+//! (memory is read then), the gate opens and each sleeps `--wait`, then sends its
+//! index back. When the OS refuses a thread (`threads-max`, `pid_max`, a pids cgroup,
+//! memory), no more are started, the gate sends those waiting home at once, every
+//! one is joined, and the outcome records how many were running and why.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 
 use super::{Model, ModelRun, StartGate};
 use crate::census;
 use crate::workload::io::{self, Fetch};
+use crate::workload::tasks::{Refusal, Tally, TasksJob, TasksOutcome};
 use crate::workload::{CpuJob, IoJob};
 
 pub struct Threads;
@@ -41,6 +50,60 @@ impl Model for Threads {
             || Ok(io::blocking_client(&job.client)),
             |client, url| io::fetch_blocking(client, url, max),
         )
+    }
+
+    fn run_tasks(&self, job: &TasksJob, _workers: usize) -> anyhow::Result<ModelRun<TasksOutcome>> {
+        let gate = Arc::new(StartGate::default());
+        let (returned, indices) = mpsc::channel::<usize>();
+        let first = Instant::now();
+        let mut threads = Vec::with_capacity(job.tasks);
+        let mut refused = None;
+        for index in 0..job.tasks {
+            let gate = Arc::clone(&gate);
+            let returned = returned.clone();
+            let wait = job.wait;
+            let task = move || {
+                if gate.arrive_and_wait() {
+                    std::thread::sleep(wait);
+                }
+                // The receiver outlives every sender.
+                let _ = returned.send(index);
+            };
+            match std::thread::Builder::new().spawn(task) {
+                Ok(thread) => threads.push(thread),
+                Err(e) => {
+                    refused = Some(Refusal {
+                        at: threads.len(),
+                        reason: e.to_string(),
+                    });
+                    break;
+                }
+            }
+        }
+        drop(returned);
+        let started = threads.len();
+        gate.wait_for(started);
+        let start_s = first.elapsed().as_secs_f64();
+        // Every task started is waiting at the gate.
+        census::mark();
+        let go = Instant::now();
+        gate.open(refused.is_none());
+        let mut tally = Tally::new(job.tasks);
+        for index in indices {
+            tally.record(index);
+        }
+        let back_s = go.elapsed().as_secs_f64();
+        for thread in threads {
+            thread
+                .join()
+                .map_err(|_| anyhow!("a task's thread panicked"))?;
+        }
+        census::mark();
+        Ok(ModelRun {
+            outputs: vec![tally.outcome(started, start_s, back_s, refused)],
+            setup: Duration::ZERO,
+            children: Vec::new(),
+        })
     }
 }
 

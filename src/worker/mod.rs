@@ -6,12 +6,14 @@
 //! - [`parent`]: the parent's side of those workers: start, write, poll-read.
 //! - [`measure`]: `concbench measure-run`, one measured run in a fresh process.
 //! - [`progress`]: the requests an io run has done so far, shared with the parent's bar.
+//! - [`wait`]: `concbench task-wait`, one task of the spawn model's tasks job.
 
 pub mod measure;
 pub mod parent;
 pub mod pool;
 pub mod progress;
 pub mod protocol;
+pub mod wait;
 
 /// Asks the kernel to send `signal` to this process when its parent dies (Linux's
 /// `PR_SET_PDEATHSIG`), so that no child of concbench outlives a concbench killed by

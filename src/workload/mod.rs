@@ -1,8 +1,9 @@
-//! The two jobs concbench times: what one unit of work is, and what its result must be.
+//! The three jobs concbench times: what one unit of work is, and what its result must be.
 //!
 //! - [`cpu`]: sum of squares (or fib) per number, with its closed-form check.
 //! - [`io`]: one HTTP download per URL, its outcome, and the sites-file parser.
 //! - [`resolve`]: host addresses for the blocking client, with no thread.
+//! - [`tasks`]: N tasks that wait on a timer at once, and the tally of their indices.
 //!
 //! A [`Job`] is what a measured run is handed; it crosses a process boundary (parent
 //! to run process, run process to pool workers), so it is plain serde data.
@@ -10,11 +11,13 @@
 pub mod cpu;
 pub mod io;
 pub mod resolve;
+pub mod tasks;
 
 use serde::{Deserialize, Serialize};
 
 use cpu::Kernel;
 use io::{ClientSettings, Fetch};
+use tasks::{TasksJob, TasksOutcome};
 
 /// The CPU job: run `kernel` once per number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,12 +37,13 @@ pub struct IoJob {
     pub concurrency: usize,
 }
 
-/// One of the two jobs.
+/// One of the three jobs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "workload", rename_all = "lowercase")]
 pub enum Job {
     Cpu(CpuJob),
     Io(IoJob),
+    Tasks(TasksJob),
 }
 
 impl Job {
@@ -47,6 +51,7 @@ impl Job {
         match self {
             Job::Cpu(_) => Workload::Cpu,
             Job::Io(_) => Workload::Io,
+            Job::Tasks(_) => Workload::Tasks,
         }
     }
 }
@@ -57,6 +62,7 @@ impl Job {
 pub enum Workload {
     Cpu,
     Io,
+    Tasks,
 }
 
 impl Workload {
@@ -64,6 +70,7 @@ impl Workload {
         match self {
             Workload::Cpu => "cpu",
             Workload::Io => "io",
+            Workload::Tasks => "tasks",
         }
     }
 }
@@ -74,4 +81,5 @@ impl Workload {
 pub enum Outputs {
     Cpu(Vec<u128>),
     Io(Vec<Fetch>),
+    Tasks(TasksOutcome),
 }

@@ -1,0 +1,83 @@
+//! The tasks job's verdict: what one waiting task costs in each model, cheapest
+//! first, with its interval; where the OS said no; and what was not run.
+
+use crate::analysis::tasks::costs;
+use crate::output::format;
+use crate::report::{ResultRow, TasksSettings};
+
+/// The lines under the tasks table.
+pub fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut costs: Vec<_> = costs(rows)
+        .into_iter()
+        .filter_map(|(strategy, t)| Some((strategy, t.memory_per_task_bytes?, t)))
+        .collect();
+    costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    if !costs.is_empty() {
+        let each: Vec<String> = costs
+            .iter()
+            .map(|(strategy, slope, t)| match t.memory_per_task_ci95 {
+                Some([low, high]) => format!(
+                    "{strategy} {} (95 % CI {}–{})",
+                    bytes(*slope),
+                    bytes(low),
+                    bytes(high)
+                ),
+                None => format!("{strategy} {}", bytes(*slope)),
+            })
+            .collect();
+        lines.push(format!(
+            "A waiting task costs: {} (the slope of memory against tasks held).",
+            each.join(", ")
+        ));
+    } else {
+        lines.push(
+            "No memory per task: a model needs two counts it held (--tasks 1000,10000)."
+                .to_string(),
+        );
+    }
+    let refusals: Vec<String> = rows
+        .iter()
+        .filter_map(|row| {
+            let refusal = row.tasks.as_ref()?.refused.as_ref()?;
+            Some(format!(
+                "{} stopped at {} of {} ({})",
+                row.strategy,
+                format::count(refusal.at),
+                format::count(row.workers),
+                refusal.reason
+            ))
+        })
+        .collect();
+    if !refusals.is_empty() {
+        lines.push(format!("The OS said no: {}.", refusals.join("; ")));
+    }
+    if let Some(settings) = settings {
+        for skipped in &settings.skipped {
+            lines.push(format!(
+                "{} ×{} not started: {}.",
+                skipped.strategy,
+                format::count(skipped.tasks),
+                skipped.reason
+            ));
+        }
+        if !settings.not_held.is_empty() {
+            let names: Vec<&str> = settings.not_held.iter().map(|s| s.name()).collect();
+            lines.push(format!(
+                "Not run: {} hold no N tasks at once (they queue items on a fixed set of \
+                 workers).",
+                names.join(", ")
+            ));
+        }
+    }
+    lines
+}
+
+/// Bytes with a sign: a slope below zero is noise around a tiny cost.
+fn bytes(value: f64) -> String {
+    if value < 0.0 {
+        format!("−{}", format::bytes((-value) as u64))
+    } else {
+        format::bytes(value as u64)
+    }
+}
