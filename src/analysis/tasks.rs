@@ -160,17 +160,49 @@ pub fn tasks(models: &[ModelRuns], wait: Duration) -> Analysis {
     analysis
 }
 
-/// Per model, its memory per waiting task (the same on each of its rows), in the
-/// order the models first appear.
-pub fn costs(rows: &[ResultRow]) -> Vec<(Strategy, &TasksFigures)> {
-    let mut seen = Vec::new();
-    let mut costs = Vec::new();
+/// What one waiting task of a model costs in memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cost {
+    /// The slope over two counts or more, with its interval.
+    Slope { bytes: f64, ci95: Option<[f64; 2]> },
+    /// One count only: its memory over its tasks, the fixed cost included (an
+    /// upper bound of the slope).
+    Share { bytes: f64, tasks: usize },
+}
+
+impl Cost {
+    pub fn bytes(self) -> f64 {
+        match self {
+            Cost::Slope { bytes, .. } | Cost::Share { bytes, .. } => bytes,
+        }
+    }
+}
+
+/// Per model, what a waiting task costs, in the order the models first appear;
+/// models whose every row was refused by the OS have none.
+pub fn costs(rows: &[ResultRow]) -> Vec<(Strategy, Cost)> {
+    let mut costs: Vec<(Strategy, Cost)> = Vec::new();
     for row in rows {
-        if let Some(tasks) = &row.tasks
-            && !seen.contains(&row.strategy)
-        {
-            seen.push(row.strategy);
-            costs.push((row.strategy, tasks));
+        let Some(tasks) = &row.tasks else { continue };
+        if costs.iter().any(|(s, _)| *s == row.strategy) {
+            continue;
+        }
+        if let Some(bytes) = tasks.memory_per_task_bytes {
+            costs.push((
+                row.strategy,
+                Cost::Slope {
+                    bytes,
+                    ci95: tasks.memory_per_task_ci95,
+                },
+            ));
+        } else if tasks.refused.is_none() {
+            costs.push((
+                row.strategy,
+                Cost::Share {
+                    bytes: row.memory() as f64 / tasks.count as f64,
+                    tasks: tasks.count,
+                },
+            ));
         }
     }
     costs

@@ -97,7 +97,9 @@ pub fn run(
 }
 
 /// Why `strategy` is not started at `count`, from what its smaller counts showed;
-/// `None` to start it.
+/// `None` to start it. For a thread or a process per task, the estimates stop at
+/// the OS's limit ([`task_limit`]): a count past it is started, to find out where
+/// the OS says no, as long as reaching the limit fits.
 fn skip_reason(
     strategy: Strategy,
     count: usize,
@@ -131,6 +133,13 @@ fn skip_reason(
     }
     let largest = ran.iter().max_by_key(|m| task_count(m))?;
     let held = task_count(largest) as f64;
+    // A thread or a process per task: the OS refuses past its limit on processes,
+    // so no more than that many are started (and the refusal is the result).
+    let limit = match strategy {
+        Strategy::Threads | Strategy::Spawn => task_limit(),
+        _ => None,
+    };
+    let reached = limit.map_or(count, |limit| count.min(limit));
     let memory = largest
         .measurements
         .iter()
@@ -142,7 +151,7 @@ fn skip_reason(
         .max()? as f64;
     // The whole memory of the smaller count over its tasks: an over-estimate of the
     // slope, on the safe side.
-    let estimate = memory / held * count as f64;
+    let estimate = memory / held * reached as f64;
     if let Some(available) = available
         && estimate > available as f64 / 2.0
     {
@@ -157,7 +166,7 @@ fn skip_reason(
         ));
     }
     let starts: Vec<f64> = outcomes(largest).iter().map(|o| o.start_s).collect();
-    let start = crate::stats::median(&starts) / held * count as f64;
+    let start = crate::stats::median(&starts) / held * reached as f64;
     (start > MAX_START.as_secs_f64()).then(|| {
         format!(
             "starting {} tasks would take about {} a run ({} per task at {}), more \
@@ -169,6 +178,34 @@ fn skip_reason(
             format::seconds(MAX_START.as_secs_f64())
         )
     })
+}
+
+/// The most threads or processes the OS will give: the least of `pid_max`,
+/// `threads-max` and this process's pids cgroup's `pids.max` (v1 or v2).
+fn task_limit() -> Option<usize> {
+    let read =
+        |path: &str| -> Option<usize> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                let mut parts = line.splitn(3, ':');
+                let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+                match controllers {
+                    "pids" => read(&format!("/sys/fs/cgroup/pids{path}/pids.max")),
+                    "" => read(&format!("/sys/fs/cgroup{path}/pids.max")),
+                    _ => None,
+                }
+            })
+        });
+    [
+        read("/proc/sys/kernel/pid_max"),
+        read("/proc/sys/kernel/threads-max"),
+        cgroup,
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
 /// The tasks a model's runs held.

@@ -61,7 +61,28 @@ pub fn title(workload: Workload, config: &ReportConfig, rows: &[ResultRow], wide
             }
             parts.push(runs(io.runs));
         }
-        _ => parts.push(workload.name().to_string()),
+        _ => match (workload, &config.tasks) {
+            (Workload::Tasks, Some(tasks)) => {
+                let counts: Vec<String> = tasks
+                    .counts
+                    .iter()
+                    .map(|&n| super::format::count(n))
+                    .collect();
+                parts.push(format!(
+                    "tasks: {} tasks, each waiting {} once all are started",
+                    counts.join(", "),
+                    super::format::seconds(tasks.wait_s)
+                ));
+                if config.strategies.contains(&Strategy::Async) {
+                    parts.push(format!(
+                        "async on {}",
+                        count(tasks.workers, "runtime thread")
+                    ));
+                }
+                parts.push(runs(tasks.runs));
+            }
+            _ => parts.push(workload.name().to_string()),
+        },
     }
     parts.join(", ")
 }

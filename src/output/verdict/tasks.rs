@@ -1,40 +1,43 @@
 //! The tasks job's verdict: what one waiting task costs in each model, cheapest
 //! first, with its interval; where the OS said no; and what was not run.
 
-use crate::analysis::tasks::costs;
+use crate::analysis::tasks::{Cost, costs};
 use crate::output::format;
 use crate::report::{ResultRow, TasksSettings};
 
 /// The lines under the tasks table.
 pub fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec<String> {
     let mut lines = Vec::new();
-    let mut costs: Vec<_> = costs(rows)
-        .into_iter()
-        .filter_map(|(strategy, t)| Some((strategy, t.memory_per_task_bytes?, t)))
-        .collect();
-    costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut costs = costs(rows);
+    costs.sort_by(|a, b| a.1.bytes().total_cmp(&b.1.bytes()));
     if !costs.is_empty() {
         let each: Vec<String> = costs
             .iter()
-            .map(|(strategy, slope, t)| match t.memory_per_task_ci95 {
-                Some([low, high]) => format!(
+            .map(|(strategy, cost)| match *cost {
+                Cost::Slope {
+                    bytes: slope,
+                    ci95: Some([low, high]),
+                } => format!(
                     "{strategy} {} (95 % CI {}–{})",
-                    bytes(*slope),
+                    bytes(slope),
                     bytes(low),
                     bytes(high)
                 ),
-                None => format!("{strategy} {}", bytes(*slope)),
+                Cost::Slope { bytes: slope, .. } => format!("{strategy} {}", bytes(slope)),
+                Cost::Share {
+                    bytes: share,
+                    tasks,
+                } => format!(
+                    "{strategy} at most {} (one count, {}: its memory over its tasks)",
+                    bytes(share),
+                    format::count(tasks)
+                ),
             })
             .collect();
         lines.push(format!(
             "A waiting task costs: {} (the slope of memory against tasks held).",
             each.join(", ")
         ));
-    } else {
-        lines.push(
-            "No memory per task: a model needs two counts it held (--tasks 1000,10000)."
-                .to_string(),
-        );
     }
     let refusals: Vec<String> = rows
         .iter()
