@@ -46,7 +46,7 @@ use anyhow::Context;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Arrivals, Model, ModelRun};
+use super::{Arrivals, Model, ModelRun, StartGate};
 use crate::census;
 use crate::workload::io::{self, Fetch};
 use crate::workload::tasks::{Tally, TasksJob, TasksOutcome};
@@ -196,10 +196,7 @@ impl Model for AsyncTokio {
         let started = Instant::now();
         let runtime = Runtime::start(workers)?;
         let setup = started.elapsed();
-        let outcome = runtime
-            .runtime
-            .block_on(runtime.runtime.spawn(hold_tasks(job.tasks, job.wait)))
-            .context("the tasks job's task panicked")??;
+        let outcome = hold_tasks(&runtime.runtime, workers, job.tasks, job.wait)?;
         runtime.shut_down();
         Ok(ModelRun {
             outputs: vec![outcome],
@@ -209,31 +206,52 @@ impl Model for AsyncTokio {
     }
 }
 
-/// Spawns `tasks` tasks that wait at a gate, reads memory once all are spawned,
-/// opens the gate, and tallies the indices as the tasks' timers fire.
-async fn hold_tasks(tasks: usize, wait: Duration) -> anyhow::Result<TasksOutcome> {
-    let (open, gate) = tokio::sync::watch::channel(false);
+/// Spawns `tasks` tasks, each of which sleeps `wait` and returns its index, while
+/// every worker thread is held at a start gate by a task of its own: so no task is
+/// polled, and no timer starts, before all of them exist. Memory is read then (every
+/// task's allocation holds its whole future), the gate opens, and the indices are
+/// tallied as the timers fire. A task costs what `tokio::spawn(sleep)` costs, with
+/// no gate inside it.
+fn hold_tasks(
+    runtime: &tokio::runtime::Runtime,
+    workers: usize,
+    tasks: usize,
+    wait: Duration,
+) -> anyhow::Result<TasksOutcome> {
+    let gate = Arc::new(StartGate::default());
+    let holders: Vec<tokio::task::JoinHandle<()>> = (0..workers)
+        .map(|_| {
+            let gate = Arc::clone(&gate);
+            // Blocks its worker on purpose, until every task is spawned.
+            runtime.spawn(async move {
+                gate.arrive_and_wait();
+            })
+        })
+        .collect();
+    gate.wait_for(workers);
     let first = Instant::now();
     let handles: Vec<tokio::task::JoinHandle<usize>> = (0..tasks)
         .map(|index| {
-            let mut gate = gate.clone();
-            tokio::spawn(async move {
-                // An error means the sender is gone: the job itself failed.
-                let _ = gate.wait_for(|open| *open).await;
+            runtime.spawn(async move {
                 tokio::time::sleep(wait).await;
                 index
             })
         })
         .collect();
-    drop(gate);
     let start_s = first.elapsed().as_secs_f64();
     census::mark();
     let go = Instant::now();
-    open.send_replace(true);
-    let mut tally = Tally::new(tasks);
-    for handle in handles {
-        tally.record(handle.await.context("a task panicked")?);
-    }
+    gate.open(true);
+    let tally = runtime.block_on(async {
+        for holder in holders {
+            holder.await.context("a gate task panicked")?;
+        }
+        let mut tally = Tally::new(tasks);
+        for handle in handles {
+            tally.record(handle.await.context("a task panicked")?);
+        }
+        anyhow::Ok(tally)
+    })?;
     let back_s = go.elapsed().as_secs_f64();
     census::mark();
     Ok(tally.outcome(tasks, start_s, back_s, None))
