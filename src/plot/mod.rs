@@ -4,6 +4,7 @@
 //!   interval when every model ran at one worker count (`bars.rs`); when some model ran
 //!   at several, the sweep pair: speedup against workers, with the ideal line and the
 //!   machine's usable cores, and memory against workers (`sweep.rs`).
+//!   The tasks job gets memory against tasks held, log-log (`tasks.rs`).
 //! - [`comparison_svg`] — a baseline against a current report: the change per row with
 //!   its interval, the tolerance band shaded, slower rows in vermillion (`compare.rs`).
 //! - [`write_svg`] — writes a chart atomically.
@@ -27,6 +28,7 @@ mod frame;
 mod scale;
 mod style;
 mod sweep;
+mod tasks;
 
 #[cfg(test)]
 mod tests;
@@ -75,6 +77,8 @@ pub fn report_svg(report: &Report) -> anyhow::Result<String> {
         .collect();
     let width = if panels.iter().any(|p| p.sweep) {
         sweep::WIDTH
+    } else if panels.iter().any(|p| p.workload == Workload::Tasks) {
+        bars::WIDTH.max(tasks::WIDTH)
     } else {
         bars::WIDTH
     };
@@ -104,7 +108,9 @@ pub fn report_svg(report: &Report) -> anyhow::Result<String> {
         for panel in &panels {
             let (area, below) = rest.split_vertically(panel.height());
             let name = panel.workload.name();
-            if panel.sweep {
+            if panel.workload == Workload::Tasks {
+                tasks::draw(&area, &panel.rows).context("drawing the tasks chart")?;
+            } else if panel.sweep {
                 sweep::draw(&area, name, &panel.rows, report.machine.usable_parallelism)
                     .with_context(|| format!("drawing the {name} sweep"))?;
             } else {
@@ -198,7 +204,7 @@ struct Panel<'a> {
 
 impl<'a> Panel<'a> {
     fn new(workload: Workload, rows: Vec<&'a ResultRow>) -> Panel<'a> {
-        let sweep = is_sweep(&rows);
+        let sweep = workload != Workload::Tasks && is_sweep(&rows);
         Panel {
             workload,
             rows,
@@ -207,7 +213,9 @@ impl<'a> Panel<'a> {
     }
 
     fn height(&self) -> u32 {
-        if self.sweep {
+        if self.workload == Workload::Tasks {
+            tasks::HEIGHT
+        } else if self.sweep {
             sweep::HEIGHT
         } else {
             bars::height(self.rows.len())

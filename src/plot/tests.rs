@@ -605,3 +605,61 @@ fn python_models_get_their_twins_color_lightened() {
         );
     }
 }
+
+/// The tasks job: memory against tasks, log-log, a line per model; a refused row is
+/// drawn at the tasks it held and labelled, a failed one is left out.
+#[test]
+fn the_tasks_job_is_memory_against_tasks_on_log_axes() {
+    use crate::report::TasksFigures;
+    use crate::workload::tasks::Refusal;
+    let tasks_row = |strategy, count: usize, mib: f64, refused: Option<usize>| {
+        let mut row = row(Workload::Tasks, strategy, count, 1.0, None, mib);
+        row.verified = refused.is_none();
+        row.tasks = Some(TasksFigures {
+            count,
+            started: refused.unwrap_or(count),
+            start_s: 0.1,
+            start_per_task_s: 0.1 / count as f64,
+            lateness_s: Some(0.01),
+            refused: refused.map(|at| Refusal {
+                at,
+                reason: "Resource temporarily unavailable".into(),
+            }),
+            memory_per_task_bytes: None,
+            memory_per_task_ci95: None,
+            fixed_bytes: None,
+        });
+        row
+    };
+    let mut wrong = tasks_row(Strategy::Spawn, 10_000, 900.0, None);
+    wrong.verified = false;
+    let mut rows = vec![
+        tasks_row(Strategy::Threads, 1_000, 12.0, None),
+        tasks_row(Strategy::Threads, 10_000, 96.0, None),
+        tasks_row(Strategy::Threads, 100_000, 155.0, Some(16_245)),
+        tasks_row(Strategy::Async, 1_000, 3.3, None),
+        tasks_row(Strategy::Async, 100_000, 57.0, None),
+        tasks_row(Strategy::Spawn, 1_000, 567.0, None),
+    ];
+    let without = report_svg(&report(rows.clone())).unwrap();
+    rows.push(wrong);
+    let svg = report_svg(&report(rows)).unwrap();
+    let texts = texts(&svg);
+    assert!(has_text(
+        &texts,
+        "tasks: memory of N waiting tasks, all processes (PSS)"
+    ));
+    assert!(
+        has_text(&texts, "tasks held at once (log scale)"),
+        "{texts:?}"
+    );
+    assert!(has_text(&texts, "memory, MiB (log scale)"));
+    assert!(has_text(&texts, "threads: refused at 16,245"), "{texts:?}");
+    for tick in ["1,000", "10,000", "100,000"] {
+        assert!(has_text(&texts, tick), "{tick}: {texts:?}");
+    }
+    // The failed spawn row at 10,000 is not drawn: the chart is the one without it.
+    let spawn = hex(Strategy::Spawn);
+    assert_eq!(in_color(&svg, &spawn), in_color(&without, &spawn));
+    assert!(in_color(&svg, &spawn) > 0);
+}
