@@ -206,7 +206,7 @@ class Case(unittest.TestCase):
             # A page shared with other processes counts only in part.
             self.assertGreater(process["pss_bytes"], 0)
             self.assertLessEqual(process["pss_bytes"], process["peak_rss_bytes"])
-        if strategy == "py-threads":
+        if strategy == "py-threads" and workload != "tasks":
             self.assertGreaterEqual(processes[0]["threads"], WORKERS + 1)
         python = sample["python"]
         self.assertEqual(python["version"], platform.python_version())
@@ -235,6 +235,45 @@ class CpuTest(Case):
         done = run_script(cpu_spec("py-sequential", "squares", [4_000_000]))
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn(f'"cpu":[{squares(4_000_000)}]', done.stdout)
+
+
+class TasksTest(Case):
+    def test_each_model_holding_tasks_returns_every_index_once(self):
+        for strategy, threads in (("py-threads", 41), ("py-asyncio", 1)):
+            with self.subTest(strategy):
+                spec = {
+                    "strategy": strategy,
+                    "workers": WORKERS,
+                    "job": {"workload": "tasks", "tasks": 40, "wait": 0.01},
+                }
+                sample = self.sample(spec)
+                outcome = sample["outputs"]["tasks"]
+                self.assertEqual(
+                    {k: outcome[k] for k in ("tasks", "started", "returned", "wrong", "refused")},
+                    {"tasks": 40, "started": 40, "returned": 40, "wrong": 0, "refused": None},
+                )
+                self.assertGreaterEqual(outcome["back_s"], 0.01)
+                # A thread per task, all alive at once; or one thread for them all.
+                self.assertEqual(sample["census"]["processes"][0]["threads"], threads)
+
+    def test_the_tally_counts_repeats_and_strangers_as_wrong(self):
+        from cbpy.tasks import Tally
+
+        tally = Tally(3)
+        for index in (0, 1, 1, 7):
+            tally.record(index)
+        outcome = tally.outcome(3, 0.0, 0.0)
+        self.assertEqual((outcome["returned"], outcome["wrong"]), (2, 2))
+
+    def test_a_pool_model_does_not_hold_tasks(self):
+        spec = {
+            "strategy": "py-processes",
+            "workers": WORKERS,
+            "job": {"workload": "tasks", "tasks": 4, "wait": 0.0},
+        }
+        done = run_script(spec)
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("does not hold N tasks at once", done.stderr)
 
 
 class IoTest(Case):

@@ -198,3 +198,36 @@ fn a_pids_limit_is_a_recorded_refusal_with_nothing_left_running() {
     // Everything the run started was released and reaped.
     assert_eq!(cgroup.processes().trim(), "", "left in the cgroup");
 }
+
+#[test]
+fn python_rows_appear_for_the_models_that_hold_tasks() {
+    let report = json_report(&[
+        "tasks",
+        "--python",
+        "--strategy",
+        "async",
+        "--tasks",
+        "20,60",
+        "--wait",
+        "10ms",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--no-save",
+    ]);
+    for strategy in ["py-threads", "py-asyncio"] {
+        let rows = rows(&report, strategy);
+        assert_eq!(rows.len(), 2, "{strategy}");
+        for row in rows {
+            assert_eq!(row["verified"], true, "{strategy}: {row}");
+        }
+    }
+    let not_held = &report["config"]["tasks"]["not_held"];
+    assert_eq!(
+        not_held,
+        &serde_json::json!(["py-sequential", "py-processes"])
+    );
+}

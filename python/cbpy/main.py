@@ -3,7 +3,8 @@
 The sample is the Rust `RunSample` (src/worker/protocol.rs) plus a `python` object,
 on one line:
 
-    {"wall_s": F, "setup_s": F, "outputs": {"cpu": [...]} | {"io": [FETCH, ...]},
+    {"wall_s": F, "setup_s": F,
+     "outputs": {"cpu": [...]} | {"io": [FETCH, ...]} | {"tasks": OUTCOME},
      "census": {"processes": [{"threads": N, "peak_rss_bytes": N}, ...]},
      "python": {"version": "3.11.7", "implementation": "CPython", "gil": true,
                 "http": "requests" | "http.client" | "aiohttp" | "asyncio-streams" | null,
@@ -75,13 +76,20 @@ def run(run_spec):
     startup_s = census.startup_s()
     cpu_before = census.cpu_used_s()
     started = perf_counter()
-    if http is None:
+    if isinstance(job, spec.TasksJob):
+        run_tasks = getattr(model, "run_tasks", None)
+        if run_tasks is None:
+            raise RunError(f"{run_spec.strategy} does not hold N tasks at once")
+        model_run = run_tasks(job)
+        workload = "tasks"
+    elif http is None:
         model_run = model.run_cpu(job, workers)
+        workload = "cpu"
     else:
         model_run = model.run_io(job, workers, http)
+        workload = "io"
     wall_s = perf_counter() - started
     cpu_s = census.cpu_used_s() - cpu_before
-    workload = "cpu" if http is None else "io"
     return {
         "wall_s": wall_s,
         "setup_s": model_run.setup_s,

@@ -59,11 +59,19 @@ class IoJob:
 
 
 @dataclass(frozen=True)
+class TasksJob:
+    #: Tasks held at once.
+    tasks: int
+    #: Seconds each task sleeps once all are started.
+    wait_s: float
+
+
+@dataclass(frozen=True)
 class RunSpec:
     strategy: str
     #: Threads or processes of the pool; ignored by py-sequential and py-asyncio.
     workers: int
-    job: Union[CpuJob, IoJob]
+    job: Union[CpuJob, IoJob, TasksJob]
 
 
 def parse(text):
@@ -85,8 +93,10 @@ def parse(text):
         parsed = _cpu_job(job)
     elif workload == "io":
         parsed = _io_job(job)
+    elif workload == "tasks":
+        parsed = _tasks_job(job)
     else:
-        raise SpecError(f'job.workload: expected "cpu" or "io", got {_show(workload)}')
+        raise SpecError(f'job.workload: expected "cpu", "io" or "tasks", got {_show(workload)}')
     return RunSpec(strategy=strategy, workers=workers, job=parsed)
 
 
@@ -99,6 +109,14 @@ def _cpu_job(job):
         kernel=kernel,
         numbers=[_integer(n, f"job.numbers[{i}]", minimum=0) for i, n in enumerate(numbers)],
     )
+
+
+def _tasks_job(job):
+    tasks = _integer(_field(job, "tasks", "job."), "job.tasks", minimum=1)
+    wait = _field(job, "wait", "job.")
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0:
+        raise SpecError(f"job.wait: expected seconds, 0 or more, got {_show(wait)}")
+    return TasksJob(tasks=tasks, wait_s=float(wait))
 
 
 def _io_job(job):

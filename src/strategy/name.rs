@@ -88,10 +88,18 @@ impl Strategy {
     }
 
     /// Holds N waiting tasks at once, one unit of concurrency each (the tasks job):
-    /// a thread, a tokio task or a process per task. Sequential, rayon and the
-    /// pre-forked pool queue items on a fixed set of workers instead.
+    /// a thread, a tokio task or a process per task; in CPython a `threading.Thread`
+    /// or an asyncio task per task. Sequential, rayon and the pre-forked pools queue
+    /// items on a fixed set of workers instead.
     pub fn holds_tasks(self) -> bool {
-        matches!(self, Strategy::Threads | Strategy::Async | Strategy::Spawn)
+        matches!(
+            self,
+            Strategy::Threads
+                | Strategy::Async
+                | Strategy::Spawn
+                | Strategy::PyThreads
+                | Strategy::PyAsyncio
+        )
     }
 
     /// Parses a name or one of its aliases (`multiprocess`, `mp`, `tokio`, `seq`).

@@ -3,6 +3,10 @@
     run_cpu(job, workers) -> ModelRun
     run_io(job, workers, http) -> ModelRun      # http: the client kind to build
 
+and py-threads and py-asyncio, which hold N tasks at once, a third:
+
+    run_tasks(job) -> ModelRun                  # outputs: the tasks OUTCOME (tasks.py)
+
 - py-sequential, `sequential.py`: a loop; one `requests.Session`.
 - py-threads, `threads.py`: `ThreadPoolExecutor.map`; a session per thread.
 - py-asyncio, `asyncio_gather.py`: coroutines under `asyncio.gather` (the CPU job

@@ -11,6 +11,10 @@ Set-up is creating the event loop (`asyncio.run`) and the session; teardown is
 closing the session and then the loop.
 
 **Census:** 1 process, 1 thread (with IP addresses for hosts; see http_async).
+
+Tasks: a task per task (`asyncio.create_task` of a coroutine that sleeps the wait
+and returns its index), gathered. Creating a task does not run it, so none starts
+before all exist: the event loop is the start gate. Memory is read then.
 """
 
 import asyncio
@@ -59,3 +63,28 @@ async def _io(job, http, started):
     finally:
         await client.close()
     return ModelRun(list(outputs), setup_s)
+
+
+def run_tasks(job):
+    return asyncio.run(_tasks(job))
+
+
+async def _tasks(job):
+    from .. import tasks
+
+    async def task(index):
+        await asyncio.sleep(job.wait_s)
+        return index
+
+    first = perf_counter()
+    pending = [asyncio.create_task(task(index)) for index in range(job.tasks)]
+    start_s = perf_counter() - first
+    census.mark()
+    opened = perf_counter()
+    returned = await asyncio.gather(*pending)
+    back_s = perf_counter() - opened
+    census.mark()
+    tally = tasks.Tally(job.tasks)
+    for index in returned:
+        tally.record(index)
+    return ModelRun(tally.outcome(len(pending), start_s, back_s), 0.0)

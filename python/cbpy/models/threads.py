@@ -15,9 +15,16 @@ is idle before all exist. Teardown is `executor.shutdown(wait=True)` (leaving th
 
 **Census:** 1 process, `workers` + 1 threads: the workers and the main thread,
 which waits for them.
+
+Tasks: a `threading.Thread` per task (CPython's default stack), each waiting at a
+start gate (an `Event`) until all are started, then sleeping the wait and handing
+back its index. When the OS refuses a thread (`RuntimeError: can't start new
+thread`), none more is started, the gate sends the others home at once, every one
+is joined, and the outcome says how many were running and why.
 """
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 
@@ -80,3 +87,42 @@ def _start_every_thread(executor, workers, init):
     census.mark()
     for future in checked_in:
         future.result()
+
+
+def run_tasks(job):
+    from .. import tasks
+
+    gate = threading.Event()
+    go = [True]
+    returned = []  # list.append is atomic under the GIL
+    threads = []
+    refused = None
+
+    def task(index):
+        gate.wait()
+        if go[0]:
+            time.sleep(job.wait_s)
+        returned.append(index)
+
+    first = perf_counter()
+    for index in range(job.tasks):
+        thread = threading.Thread(target=task, args=(index,), daemon=True)
+        try:
+            thread.start()
+        except RuntimeError as error:
+            refused = {"at": len(threads), "reason": str(error)}
+            break
+        threads.append(thread)
+    start_s = perf_counter() - first
+    census.mark()
+    go[0] = refused is None
+    opened = perf_counter()
+    gate.set()
+    for thread in threads:
+        thread.join()
+    back_s = perf_counter() - opened
+    census.mark()
+    tally = tasks.Tally(job.tasks)
+    for index in returned:
+        tally.record(index)
+    return ModelRun(tally.outcome(len(threads), start_s, back_s, refused), 0.0)
