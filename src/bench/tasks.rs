@@ -136,7 +136,7 @@ fn skip_reason(
     // A thread or a process per task: the OS refuses past its limit on processes,
     // so no more than that many are started (and the refusal is the result).
     let limit = match strategy {
-        Strategy::Threads | Strategy::Spawn => task_limit(),
+        Strategy::Threads | Strategy::Spawn | Strategy::PyThreads => task_limit(),
         _ => None,
     };
     let reached = limit.map_or(count, |limit| count.min(limit));

@@ -48,7 +48,7 @@ where
         if !row.verified && !refused {
             continue;
         }
-        let held = if refused { tasks.started } else { tasks.count };
+        let held = tasks.refused.as_ref().map_or(tasks.count, |r| r.at);
         let mib = memory_bytes(row) as f64 / MIB;
         if held > 0 && mib > 0.0 {
             series
@@ -109,13 +109,14 @@ where
                 marker.draw(chart.plotting_area(), (held, mib), 5, color)?;
             }
         }
-        // The model's name at its last point, so the chart reads without the legend.
+        // The model's name above its last point, so the chart reads without the
+        // legend (which names the Rust models only).
         if let Some(&(held, mib, false)) = points.last() {
             chart.draw_series([EmptyElement::at((held, mib))
                 + Text::new(
                     strategy.name().to_string(),
-                    (10, -4),
-                    style::text(style::LABEL_SIZE, color, HPos::Left, VPos::Bottom),
+                    (-8, -8),
+                    style::text(style::LABEL_SIZE, color, HPos::Right, VPos::Bottom),
                 )])?;
         }
     }
