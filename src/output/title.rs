@@ -69,7 +69,7 @@ pub fn title(workload: Workload, config: &ReportConfig, rows: &[ResultRow], wide
                     .map(|&n| super::format::count(n))
                     .collect();
                 parts.push(format!(
-                    "tasks: {} tasks, each waiting {} once all are started",
+                    "tasks: {} tasks, each waiting {}",
                     counts.join(", "),
                     super::format::seconds(tasks.wait_s)
                 ));
