@@ -32,7 +32,7 @@ use crate::{gate, results};
 mod tasks;
 
 /// Runs the benchmark and writes its report to `out`.
-pub fn run(
+pub(crate) fn run(
     config: &BenchConfig,
     executor: &mut dyn Executor,
     out: &mut dyn Write,

@@ -235,7 +235,7 @@ mod thread_counter {
     /// # Safety
     /// The caller upholds `pthread_create`'s contract; this only counts and forwards.
     #[unsafe(no_mangle)]
-    pub unsafe extern "C" fn pthread_create(
+    pub(super) unsafe extern "C" fn pthread_create(
         thread: *mut libc::pthread_t,
         attr: *const libc::pthread_attr_t,
         start: StartRoutine,

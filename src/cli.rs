@@ -108,9 +108,10 @@ pub struct TasksCommand {
 
 /// `concbench all`: every job's flags, and every job's defaults.
 #[derive(Debug, Args)]
-#[command(mut_arg("runs", |a| a.help(runs_help(&format!(
-    "{DEFAULT_CPU_RUNS} for cpu and {DEFAULT_IO_RUNS} for io; {DEFAULT_TASKS_RUNS} for tasks"
-)))))]
+#[command(mut_arg("runs", |a| a.help(format!(
+    "{} The tasks job runs each model {DEFAULT_TASKS_RUNS} times at each count unless told.",
+    runs_help(&format!("{DEFAULT_CPU_RUNS} for cpu and {DEFAULT_IO_RUNS} for io"))
+))))]
 pub struct AllCommand {
     #[command(flatten)]
     pub cpu: CpuArgs,

@@ -6,7 +6,7 @@
 //! (a baseline, an export path): a one-line error that exits 1, before the run. The
 //! engine never sees a clap type.
 
-pub mod gate;
+pub(crate) mod gate;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,7 +30,7 @@ use crate::workload::io::ClientSettings;
 
 /// A benchmark to run: which models, how often, on which jobs.
 #[derive(Debug, Clone)]
-pub struct BenchConfig {
+pub(crate) struct BenchConfig {
     /// The models, in table order, without duplicates.
     pub strategies: Vec<Strategy>,
     /// Unmeasured rounds before the measured ones.
@@ -57,7 +57,7 @@ pub struct BenchConfig {
 
 impl BenchConfig {
     /// The workloads run, as a report's default name starts: `cpu`, `io` or `all`.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match (&self.cpu, &self.io, &self.tasks) {
             (Some(_), Some(_), _) => "all",
             (Some(_), None, _) => "cpu",
@@ -70,7 +70,7 @@ impl BenchConfig {
 /// Adaptive rounds: past the minimum, keep measuring each model until its median is
 /// known to within `precision`, or its runs took `max_time`, or [`MAX_ROUNDS`] ran.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StopRule {
+pub(crate) struct StopRule {
     pub precision: f64,
     /// `--max-time`, for each model's runs.
     pub max_time: Duration,
@@ -78,7 +78,7 @@ pub struct StopRule {
 
 impl StopRule {
     /// The rounds of a workload whose minimum is `runs`.
-    pub fn rounds(stop: Option<StopRule>, runs: u32) -> crate::runner::Rounds {
+    pub(crate) fn rounds(stop: Option<StopRule>, runs: u32) -> crate::runner::Rounds {
         match stop {
             None => crate::runner::Rounds::fixed(runs),
             Some(stop) => crate::runner::Rounds {
@@ -94,7 +94,7 @@ impl StopRule {
 /// The time limit of one run of a workload: `--run-timeout`, or 10 minutes, or for io
 /// at least the time every request would take to time out one after another, plus a
 /// minute (sequential makes them one at a time).
-pub fn run_timeout(
+pub(crate) fn run_timeout(
     given: Option<std::time::Duration>,
     io: Option<(usize, std::time::Duration)>,
 ) -> std::time::Duration {
@@ -113,7 +113,7 @@ pub fn run_timeout(
 
 /// Where the report is written besides stdout.
 #[derive(Debug, Clone)]
-pub struct SaveConfig {
+pub(crate) struct SaveConfig {
     pub to: SaveTo,
     /// `results/baselines/NAME.json`, from `--save-baseline NAME`.
     pub baseline: Option<PathBuf>,
@@ -125,7 +125,7 @@ pub struct SaveConfig {
 
 /// Where the report itself is saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveTo {
+pub(crate) enum SaveTo {
     /// `results/WORKLOAD-UTCTIME.json`.
     DefaultName,
     Path(PathBuf),
@@ -135,7 +135,7 @@ pub enum SaveTo {
 
 /// The CPU job and its pool size.
 #[derive(Debug, Clone)]
-pub struct CpuPlan {
+pub(crate) struct CpuPlan {
     pub job: CpuJob,
     /// Worker counts: one, or a sweep; every model but sequential runs at each.
     pub workers: Vec<usize>,
@@ -147,7 +147,7 @@ pub struct CpuPlan {
 /// The tasks job: its counts, in increasing order, each run by every model that
 /// holds N tasks at once.
 #[derive(Debug, Clone)]
-pub struct TasksPlan {
+pub(crate) struct TasksPlan {
     pub counts: Vec<usize>,
     pub wait: Duration,
     /// The async model's runtime threads.
@@ -159,7 +159,7 @@ pub struct TasksPlan {
 /// The I/O job before its target exists (the built-in server's port is only known
 /// once it is started).
 #[derive(Debug, Clone)]
-pub struct IoPlan {
+pub(crate) struct IoPlan {
     pub target: IoTarget,
     /// Worker counts: one, or a sweep; every model but sequential runs at each.
     pub workers: Vec<usize>,
@@ -174,7 +174,7 @@ pub struct IoPlan {
 
 /// Where the I/O job sends its requests.
 #[derive(Debug, Clone, PartialEq)]
-pub enum IoTarget {
+pub(crate) enum IoTarget {
     /// Start `concbench serve` on 127.0.0.1, port 0, and send it `requests` GETs.
     Builtin {
         requests: u32,
@@ -186,7 +186,7 @@ pub enum IoTarget {
 
 /// `concbench serve`.
 #[derive(Debug, Clone)]
-pub struct ServeConfig {
+pub(crate) struct ServeConfig {
     pub addr: std::net::SocketAddr,
     /// The user typed `--addr`: only then may a non-loopback address be bound.
     pub explicit_addr: bool,
@@ -201,7 +201,7 @@ pub struct ServeConfig {
 }
 
 /// Validates the flags shared by every benchmark.
-pub fn bench(
+pub(crate) fn bench(
     engine: &EngineArgs,
     cpu: Option<&CpuArgs>,
     io: Option<&IoArgs>,
@@ -357,7 +357,7 @@ fn one_claim_on_stdout(format: Format, save: &SaveConfig) -> anyhow::Result<()> 
 }
 
 /// `all`, a name, or a comma list of names and aliases.
-pub fn parse_strategies(list: &str) -> anyhow::Result<Vec<Strategy>> {
+pub(crate) fn parse_strategies(list: &str) -> anyhow::Result<Vec<Strategy>> {
     let mut strategies = Vec::new();
     for name in list.split(',').map(str::trim) {
         if name.eq_ignore_ascii_case("all") {
@@ -447,7 +447,7 @@ fn cpu_plan(
 }
 
 /// The largest n whose sum of squares fits u128, by bisection on the exact formula.
-pub fn largest_squares_arg() -> u64 {
+pub(crate) fn largest_squares_arg() -> u64 {
     let (mut fits, mut overflows) = (1u64, u64::MAX);
     while fits + 1 < overflows {
         let mid = fits + (overflows - fits) / 2;
@@ -547,7 +547,7 @@ fn tasks_plan(
 
 /// Validates `concbench serve`. clap has checked each value; `--port` and `--addr`
 /// exclude each other.
-pub fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
+pub(crate) fn serve(args: &cli::ServeArgs) -> anyhow::Result<ServeConfig> {
     let addr = args
         .addr
         .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(0))));

@@ -23,7 +23,7 @@ use crate::report::Report;
 
 /// The gates of one benchmark run, validated (by [`crate::config`], from the flags).
 #[derive(Debug, Clone, Default)]
-pub struct GateConfig {
+pub(crate) struct GateConfig {
     /// The report to compare with and where it was read from. Read once, before the
     /// run: a `--save-baseline` of the same name must not replace it mid-way.
     pub baseline: Option<(PathBuf, Report)>,
@@ -38,7 +38,7 @@ pub struct GateConfig {
 /// What the gates found: what they print, and their verdict, decided before anything
 /// is printed.
 #[derive(Debug)]
-pub struct Judgement {
+pub(crate) struct Judgement {
     /// For stdout: a line per expectation, then the comparison with the baseline (its
     /// header, table and one-line summary).
     pub text: String,
@@ -53,7 +53,7 @@ impl Judgement {
     /// Prints the text on `out` and the warnings on stderr, then returns the verdict.
     /// A closed `out` ends the printing quietly and changes nothing else; another
     /// failure to print is an error only when the verdict is `Ok`.
-    pub fn print(self, out: &mut dyn Write) -> anyhow::Result<()> {
+    pub(crate) fn print(self, out: &mut dyn Write) -> anyhow::Result<()> {
         let mut out = crate::error::UntilClosed::new(out);
         let printed = out
             .write_all(self.text.as_bytes())
@@ -69,7 +69,7 @@ impl Judgement {
 /// Compares, and renders the table and the one-line summary; the verdict is a
 /// [`RegressionFound`] when a row fails the gate. `Err` when the reports cannot be
 /// compared at all.
-pub fn comparison(
+pub(crate) fn comparison(
     baseline: &Report,
     current: &Report,
     thresholds: Thresholds,
@@ -126,7 +126,7 @@ fn regressions(outcome: &compare::Outcome, thresholds: Thresholds) -> String {
 /// Runs the gates of a finished benchmark on its report: one line per expectation,
 /// then the comparison with the baseline and its summary line. Prints nothing: the
 /// caller prints the [`Judgement`] once the run is saved.
-pub fn judge(report: &Report, gate: &GateConfig) -> Judgement {
+pub(crate) fn judge(report: &Report, gate: &GateConfig) -> Judgement {
     let mut judged = Judgement {
         text: String::new(),
         warnings: Vec::new(),

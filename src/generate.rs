@@ -15,7 +15,7 @@ use clap_complete::Shell;
 use crate::cli::Cli;
 
 /// Writes the completion script for `shell` to `out`.
-pub fn completions(shell: Shell, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn completions(shell: Shell, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut script = Vec::new();
     let mut command = without_hidden(&Cli::command());
     clap_complete::generate(shell, &mut command, "concbench", &mut script);
@@ -52,7 +52,7 @@ fn without_hidden(command: &clap::Command) -> clap::Command {
 
 /// Writes the man page of concbench, or of one of its [`MAN_PAGES`](crate::cli::MAN_PAGES) subcommands
 /// (`concbench-cpu(1)`), to `out`.
-pub fn man_page(subcommand: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn man_page(subcommand: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut command = Cli::command().disable_help_subcommand(true);
     command.build();
     let page = match subcommand {

@@ -32,32 +32,38 @@
 //! - [`output`] — tables, progress bar, number formatting.
 //! - [`plot`] — SVG charts of a report (bars, worker sweeps) and of a comparison.
 
-pub mod analysis;
+// The library's surface is what the binary, the integration tests and the
+// benchmarks use: those modules are `pub`; the rest are private, and an item `pub`
+// beyond what the crate can reach is a lint error (`unreachable_pub`, under
+// clippy's `-D warnings` in CI).
+#![warn(unreachable_pub)]
+
+mod analysis;
 pub mod app;
-pub mod bench;
+mod bench;
 pub mod census;
 pub mod cli;
-pub mod compare;
-pub mod config;
+mod compare;
+mod config;
 pub mod error;
 pub mod expect;
-pub mod export;
-pub mod gate;
-pub mod generate;
+mod export;
+mod gate;
+mod generate;
 pub mod limits;
 pub mod machine;
-pub mod output;
-pub mod plot;
+mod output;
+mod plot;
 pub mod python;
-pub mod report;
+mod report;
 pub mod results;
 pub mod runner;
-pub mod selfcheck;
-pub mod serve;
+mod selfcheck;
+mod serve;
 pub mod server;
-pub mod significance;
+mod significance;
 pub mod stats;
 pub mod strategy;
-pub mod target;
+mod target;
 pub mod worker;
 pub mod workload;

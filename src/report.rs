@@ -18,7 +18,7 @@ use crate::workload::Workload;
 /// `memory_bytes` (the sum of every process's own peak), with `largest_process_bytes`
 /// and `census` beside it; `checksum` is computed from what the model returned, and
 /// io rows carry a content `digest`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// One benchmark invocation: where, with what settings, and every model's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,7 +192,7 @@ impl ResultRow {
 /// ("had 3 failed requests"); `None` when it passed its checks. A run in which every
 /// request failed is fast and worthless, so it must never be compared or kept as a
 /// baseline.
-pub fn failed_checks(row: &ResultRow) -> Option<String> {
+pub(crate) fn failed_checks(row: &ResultRow) -> Option<String> {
     if let Some(refusal) = row.tasks.as_ref().and_then(|t| t.refused.as_ref()) {
         return Some(format!(
             "was refused by the OS at {} of {} tasks ({})",

@@ -29,15 +29,15 @@ use crate::strategy::Strategy;
 
 /// How far from sequential's a model's kernel CPU per item may be before it is
 /// flagged (when its interval also excludes 1).
-pub const TOLERANCE: f64 = 0.10;
+pub(crate) const TOLERANCE: f64 = 0.10;
 
 /// Items cheaper than this are not checked: two clock reads per item, and a worker
 /// process's first items on cold caches, weigh as much as the work itself.
-pub const MIN_ITEM_S: f64 = 50e-6;
+pub(crate) const MIN_ITEM_S: f64 = 50e-6;
 
 /// Kernel CPU seconds per item, one value per measured run; empty when the model's
 /// processes do not count it (the `py-*` models).
-pub fn per_item_samples(model: &ModelRuns, items: usize) -> Vec<f64> {
+pub(crate) fn per_item_samples(model: &ModelRuns, items: usize) -> Vec<f64> {
     if items == 0 {
         return Vec::new();
     }
@@ -57,7 +57,7 @@ pub fn per_item_samples(model: &ModelRuns, items: usize) -> Vec<f64> {
 /// `rows`) and returns the rows whose kernel CPU per item is not sequential's, beyond
 /// noise, as `threads ×2` and the ratio: the analysis's
 /// [`crate::analysis::Warning::KernelCost`].
-pub fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Vec<(String, f64)> {
+pub(crate) fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Vec<(String, f64)> {
     let sequential = rows
         .iter()
         .zip(samples)
@@ -96,7 +96,7 @@ pub fn check(rows: &mut [ResultRow], samples: &[Vec<f64>]) -> Vec<(String, f64)>
 
 /// True when a model's kernel CPU per item is off sequential's by more than
 /// [`TOLERANCE`], and its interval, if it has one, excludes 1.
-pub fn beyond_noise(figures: &KernelFigures) -> bool {
+pub(crate) fn beyond_noise(figures: &KernelFigures) -> bool {
     let Some(ratio) = figures.vs_sequential else {
         return false;
     };
@@ -110,7 +110,7 @@ pub fn beyond_noise(figures: &KernelFigures) -> bool {
 
 /// A cpu row faster than sequential by more than its worker count: no concurrency
 /// model can do that with the same work, so the figure is biased.
-pub fn impossible_speedup(row: &ResultRow) -> bool {
+pub(crate) fn impossible_speedup(row: &ResultRow) -> bool {
     row.workload == crate::workload::Workload::Cpu
         && !row.strategy.is_python()
         && row.speedup.is_some_and(|s| s > row.workers as f64)

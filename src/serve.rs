@@ -23,7 +23,7 @@ use crate::server::{self, listen};
 /// `announce`, prints the settings and "Ctrl-C to stop" on stderr; then serves until
 /// Ctrl-C (SIGINT) or SIGTERM and returns `Ok(())` after the graceful shutdown of
 /// [`server::serve`].
-pub fn run(config: &ServeConfig) -> anyhow::Result<()> {
+pub(crate) fn run(config: &ServeConfig) -> anyhow::Result<()> {
     let addr = config.addr;
     if !config.explicit_addr && !addr.ip().to_canonical().is_loopback() {
         bail!(

@@ -30,20 +30,22 @@ use crate::stats::{mean, median, stddev};
 /// The most samples (both sides together) for which [`mann_whitney_p`] counts the
 /// exact distribution of U. Its counts reach C(100, 50) ≈ 1e29, inside an `i128`;
 /// beyond that the normal approximation is excellent anyway.
-pub const EXACT_MAX_SAMPLES: usize = 100;
+pub(crate) const EXACT_MAX_SAMPLES: usize = 100;
 
-/// Deterministic PRNG (Steele, Lea and Flood's SplitMix64), so that bootstrap
-/// results are reproducible from a fixed seed. Small, fast, and good enough for
-/// resampling; not for anything an adversary may see.
+/// Deterministic PRNG (Steele, Lea and Flood's SplitMix64), so that the tests'
+/// random samples are reproducible from a fixed seed. Small, fast, and good enough
+/// for resampling; not for anything an adversary may see.
+#[cfg(test)]
 #[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
+pub(crate) struct SplitMix64(u64);
 
+#[cfg(test)]
 impl SplitMix64 {
-    pub fn new(seed: u64) -> SplitMix64 {
+    pub(crate) fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -53,7 +55,7 @@ impl SplitMix64 {
 
     /// Uniform in `0..n` (`n > 0`) with no index favoured: Lemire's multiply-shift
     /// with rejection of the few values that would bias it.
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         assert!(n > 0, "below(0) has no values to draw from");
         let n = n as u64;
         let mut product = u128::from(self.next_u64()) * u128::from(n);
@@ -67,7 +69,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in `[0, 1)`, 53 random bits.
-    pub fn next_f64(&mut self) -> f64 {
+    pub(crate) fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -75,7 +77,7 @@ impl SplitMix64 {
 /// How much larger the values of `a` are than those of `b`, as a ratio, with the
 /// interval that goes with the rank test ([`shift_ratio`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shift {
+pub(crate) struct Shift {
     /// The Hodges–Lehmann estimate: the median of all m·n ratios a_i / b_j, the
     /// typical ratio of a value of `a` to a value of `b`.
     pub ratio: f64,
@@ -105,7 +107,7 @@ pub struct Shift {
 /// All NaN when a side is empty or holds a value that is not a finite positive
 /// timing. Cost: O((m + n) log) per order statistic, found by bisection on the
 /// ratio with a linear count; the m·n ratios are never stored.
-pub fn shift_ratio(a: &[f64], b: &[f64], confidence: f64) -> Shift {
+pub(crate) fn shift_ratio(a: &[f64], b: &[f64], confidence: f64) -> Shift {
     let none = Shift {
         ratio: f64::NAN,
         low: f64::NAN,
@@ -216,7 +218,7 @@ fn normal_quantile(p: f64) -> f64 {
 /// Exact when there are no ties and at most [`EXACT_MAX_SAMPLES`] samples in all;
 /// otherwise the normal approximation with tie correction and continuity correction.
 /// 1.0 when either side has fewer than 2 samples or every value is equal.
-pub fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn mann_whitney_p(a: &[f64], b: &[f64]) -> f64 {
     let (m, n) = (a.len(), b.len());
     if m < 2 || n < 2 {
         return 1.0;
@@ -311,7 +313,7 @@ fn erfc(x: f64) -> f64 {
 /// Indices of outliers by the modified Z-score, |0.6745 (x - median) / MAD| > 3.5
 /// (Iglewicz and Hoaglin; hyperfine's rule). None when the MAD is 0, as then every
 /// value off the median would be infinitely far out.
-pub fn outliers(samples: &[f64]) -> Vec<usize> {
+pub(crate) fn outliers(samples: &[f64]) -> Vec<usize> {
     if samples.is_empty() {
         return Vec::new();
     }
@@ -328,7 +330,7 @@ pub fn outliers(samples: &[f64]) -> Vec<usize> {
 
 /// Sample standard deviation over mean: 0.05 means the runs spread by about 5 %.
 /// 0 for a single sample, NaN for none.
-pub fn coefficient_of_variation(samples: &[f64]) -> f64 {
+pub(crate) fn coefficient_of_variation(samples: &[f64]) -> f64 {
     stddev(samples) / mean(samples)
 }
 

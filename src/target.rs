@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use crate::server::ServerSettings;
 
 /// A running `concbench serve`; dropping it stops the server and reaps it.
-pub struct TargetServer {
+pub(crate) struct TargetServer {
     child: Child,
     /// `http://127.0.0.1:PORT/`, as the server printed it.
     pub url: String,
@@ -22,7 +22,7 @@ pub struct TargetServer {
 
 impl TargetServer {
     /// Starts the server on 127.0.0.1, port 0, and waits for its address.
-    pub fn start(settings: ServerSettings) -> anyhow::Result<TargetServer> {
+    pub(crate) fn start(settings: ServerSettings) -> anyhow::Result<TargetServer> {
         let exe = std::env::current_exe().context("finding concbench's own executable")?;
         let mut child = Command::new(exe)
             .args(["serve", "--addr", "127.0.0.1:0", "--exit-with-parent"])
@@ -56,14 +56,14 @@ impl TargetServer {
     }
 
     /// `count` distinct URLs on the server: `/0`, `/1`, …
-    pub fn urls(&self, count: u32) -> Vec<String> {
+    pub(crate) fn urls(&self, count: u32) -> Vec<String> {
         let base = self.url.trim_end_matches('/');
         (0..count).map(|i| format!("{base}{}", path(i))).collect()
     }
 
     /// The CRC-32 of the body the server sends for each of [`TargetServer::urls`]:
     /// each path's own body (see [`crate::server::Bodies::for_path`]).
-    pub fn expected_digests(&self, count: u32, body_bytes: usize) -> Vec<u32> {
+    pub(crate) fn expected_digests(&self, count: u32, body_bytes: usize) -> Vec<u32> {
         let bodies = crate::server::Bodies::new(body_bytes);
         (0..count)
             .map(|i| bodies.for_path(&path(i)).crc32())

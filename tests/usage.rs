@@ -459,6 +459,10 @@ fn cpu_help_shows_cpu_flags_and_cpu_defaults_only() {
         flat.contains("[default: at least 10 for cpu and 6 for io,"),
         "{help}"
     );
+    assert!(
+        flat.contains("The tasks job runs each model 3 times"),
+        "{help}"
+    );
 }
 
 #[test]

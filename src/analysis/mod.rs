@@ -8,12 +8,12 @@
 //! - [`warning`]: what makes the figures less trustworthy, as data ([`Warning`]);
 //! - [`tasks`]: the tasks job's rows, and the memory of one waiting task.
 
-pub mod tasks;
+pub(crate) mod tasks;
 mod verify;
-pub mod warning;
+pub(crate) mod warning;
 
-pub use verify::{ExpectedBodies, checksum, digest_of_digests};
-pub use warning::Warning;
+pub(crate) use verify::ExpectedBodies;
+pub(crate) use warning::Warning;
 
 use std::collections::BTreeMap;
 
@@ -27,7 +27,7 @@ use crate::workload::{CpuJob, Outputs, Workload};
 
 /// Rows for one workload and what went wrong.
 #[derive(Debug, Default)]
-pub struct Analysis {
+pub(crate) struct Analysis {
     pub rows: Vec<ResultRow>,
     /// Wrong results, in words; each makes the command fail.
     pub problems: Vec<String>,
@@ -39,7 +39,7 @@ pub struct Analysis {
 
 impl Analysis {
     /// Adds `warning` unless the same one is already there.
-    pub fn warn(&mut self, warning: Warning) {
+    pub(crate) fn warn(&mut self, warning: Warning) {
         if !self.warnings.contains(&warning) {
             self.warnings.push(warning);
         }
@@ -47,7 +47,7 @@ impl Analysis {
 }
 
 /// Over this coefficient of variation a model's results are called noisy.
-pub const NOISY_CV: f64 = 0.10;
+pub(crate) const NOISY_CV: f64 = 0.10;
 
 fn summary(values: impl Iterator<Item = f64>) -> Summary {
     let values: Vec<f64> = values.collect();
@@ -149,7 +149,7 @@ fn census(model: &ModelRuns) -> Census {
 
 /// A job whose fastest model takes less than this is too short to time reliably:
 /// process start-up and scheduling noise are of its order.
-pub const TOO_SHORT_S: f64 = 0.005;
+pub(crate) const TOO_SHORT_S: f64 = 0.005;
 
 /// What the table of `rows` needs said about its figures, once each: noisy rows, far
 /// outliers, too few runs for an interval, a job too short to time.
@@ -265,7 +265,7 @@ fn speedup_interval(baseline: &[f64], samples: &[f64], speedup: f64) -> Option<[
 }
 
 /// The CPU job: every run's results must equal the closed form, item by item.
-pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
+pub(crate) fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
     let expected: Vec<u128> = job
         .numbers
         .iter()
@@ -336,7 +336,7 @@ pub fn cpu(job: &CpuJob, models: &[ModelRuns]) -> Analysis {
 
 /// The I/O job: failures are counted by kind; every body read must be the one
 /// expected (built-in target) or the one every other model read (sites).
-pub fn io(urls: &[String], expected: &ExpectedBodies, models: &[ModelRuns]) -> Analysis {
+pub(crate) fn io(urls: &[String], expected: &ExpectedBodies, models: &[ModelRuns]) -> Analysis {
     let mut analysis = Analysis::default();
     for model in models {
         let mut row = base_row(Workload::Io, model);

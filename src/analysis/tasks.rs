@@ -25,7 +25,7 @@ use crate::workload::{Outputs, Workload};
 
 /// A straight line fitted by least squares, with the slope's 95 % interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Line {
+pub(crate) struct Line {
     pub slope: f64,
     pub intercept: f64,
     /// `None` with two points or fewer, or x all equal.
@@ -34,7 +34,7 @@ pub struct Line {
 
 /// Fits `y = intercept + slope · x` to `points` by least squares; `None` unless
 /// there are two distinct x.
-pub fn fit_line(points: &[(f64, f64)]) -> Option<Line> {
+pub(crate) fn fit_line(points: &[(f64, f64)]) -> Option<Line> {
     let n = points.len() as f64;
     let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
     let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
@@ -86,7 +86,7 @@ fn outcomes(model: &ModelRuns) -> Vec<&TasksOutcome> {
 }
 
 /// The tasks job's rows: one per model and count, in the order run.
-pub fn tasks(models: &[ModelRuns], wait: Duration) -> Analysis {
+pub(crate) fn tasks(models: &[ModelRuns], wait: Duration) -> Analysis {
     let mut analysis = Analysis::default();
     // (memory, tasks) points per model, from the runs the OS refused nothing in.
     let mut points: BTreeMap<Strategy, Vec<(f64, f64)>> = BTreeMap::new();
@@ -162,7 +162,7 @@ pub fn tasks(models: &[ModelRuns], wait: Duration) -> Analysis {
 
 /// What one waiting task of a model costs in memory.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Cost {
+pub(crate) enum Cost {
     /// The slope over two counts or more, with its interval.
     Slope { bytes: f64, ci95: Option<[f64; 2]> },
     /// One count only: its memory over its tasks, the fixed cost included (an
@@ -171,7 +171,7 @@ pub enum Cost {
 }
 
 impl Cost {
-    pub fn bytes(self) -> f64 {
+    pub(crate) fn bytes(self) -> f64 {
         match self {
             Cost::Slope { bytes, .. } | Cost::Share { bytes, .. } => bytes,
         }
@@ -180,7 +180,7 @@ impl Cost {
 
 /// Per model, what a waiting task costs, in the order the models first appear;
 /// models whose every row was refused by the OS have none.
-pub fn costs(rows: &[ResultRow]) -> Vec<(Strategy, Cost)> {
+pub(crate) fn costs(rows: &[ResultRow]) -> Vec<(Strategy, Cost)> {
     let mut costs: Vec<(Strategy, Cost)> = Vec::new();
     for row in rows {
         let Some(tasks) = &row.tasks else { continue };

@@ -15,7 +15,7 @@ use crate::workload::io::Fetch;
 
 /// What the I/O job must download, when known in advance.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExpectedBodies {
+pub(crate) enum ExpectedBodies {
     /// The built-in target: the CRC-32 of each request's body, in input order (the
     /// server's bodies are deterministic per path), and the size of every body.
     Exactly { digests: Vec<u32>, body_bytes: u64 },
@@ -47,7 +47,7 @@ pub(super) fn wrong_values(
 }
 
 /// The order-independent fingerprint of a CPU result list: the wrapping sum.
-pub fn checksum(values: &[u128]) -> u128 {
+pub(crate) fn checksum(values: &[u128]) -> u128 {
     values.iter().fold(0u128, |acc, v| acc.wrapping_add(*v))
 }
 
@@ -84,7 +84,7 @@ pub(super) fn wrong_bodies(
 
 /// A fingerprint of a run's bodies: the CRC-32 of their digests in input order (0 for
 /// a failed request).
-pub fn digest_of_digests(fetches: &[Fetch]) -> u32 {
+pub(crate) fn digest_of_digests(fetches: &[Fetch]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     for fetch in fetches {
         hasher.update(&fetch.digest.unwrap_or(0).to_le_bytes());

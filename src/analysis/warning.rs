@@ -14,11 +14,11 @@ use crate::stats::CONFIDENCE;
 use crate::workload::Workload;
 
 /// A row of the table as a warning names it: `sequential`, or `threads ×5`.
-pub type Label = String;
+pub(crate) type Label = String;
 
 /// One warning about one workload's table.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Warning {
+pub(crate) enum Warning {
     /// Runs vary by more than [`super::NOISY_CV`] (σ/mean) in these rows, with each
     /// row's coefficient of variation.
     Noisy {
@@ -52,7 +52,7 @@ pub enum Warning {
 
 impl Warning {
     /// A stable name for the kind, as the JSON report carries it.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Warning::Noisy { .. } => "noisy",
             Warning::Outliers { .. } => "outliers",
@@ -65,7 +65,7 @@ impl Warning {
     }
 
     /// The workload whose table it is about.
-    pub fn workload(&self) -> Workload {
+    pub(crate) fn workload(&self) -> Workload {
         match self {
             Warning::Noisy { workload, .. }
             | Warning::Outliers { workload, .. }
@@ -78,7 +78,7 @@ impl Warning {
     }
 
     /// The kind and the text, for the JSON report.
-    pub fn record(&self) -> WarningRecord {
+    pub(crate) fn record(&self) -> WarningRecord {
         WarningRecord {
             workload: self.workload(),
             kind: self.kind().to_string(),

@@ -26,10 +26,10 @@ use crate::workload::{Job, Outputs};
 /// The longest a run may spend starting its tasks, by the pace of a smaller count,
 /// before the count is not started: the default sweep of `concbench tasks` stays
 /// within two minutes on two cores (10,000 processes would take about 15 s a run).
-pub const MAX_START: Duration = Duration::from_secs(5);
+pub(super) const MAX_START: Duration = Duration::from_secs(5);
 
 /// Runs the tasks job and analyses it.
-pub fn run(
+pub(super) fn run(
     config: &BenchConfig,
     plan: &TasksPlan,
     executor: &mut dyn Executor,

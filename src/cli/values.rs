@@ -34,7 +34,7 @@ where
 }
 
 /// The most worker counts one sweep may take.
-pub const MAX_WORKER_COUNTS: usize = 64;
+pub(super) const MAX_WORKER_COUNTS: usize = 64;
 
 /// `--workers`: one count (`4`), a list (`1,2,4,8`) or an inclusive range (`1..=8`,
 /// also `1..8` for 1 to 7), each from 1 to `max`. Duplicates are dropped; the order

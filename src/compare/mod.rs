@@ -105,17 +105,17 @@ use crate::strategy::Strategy;
 use crate::workload::Workload;
 
 mod render;
-pub mod runs;
+pub(crate) mod runs;
 
 use render::{p_value, signed_percent};
-pub use render::{render, summary};
+pub(crate) use render::{render, summary};
 
 /// Below this many runs on a side the verdict is inconclusive.
 const MIN_RUNS: usize = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Faster,
     Slower,
     Unchanged,
@@ -123,7 +123,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Verdict::Faster => "faster",
             Verdict::Slower => "slower",
@@ -135,7 +135,7 @@ impl Verdict {
 
 /// One row of the baseline against the same row of the current report.
 #[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     pub workload: String,
     pub strategy: String,
     pub workers: usize,
@@ -159,7 +159,7 @@ pub struct Comparison {
 
 /// What counts as a regression, and what fails the gate.
 #[derive(Debug, Clone, Copy)]
-pub struct Thresholds {
+pub(crate) struct Thresholds {
     /// The slowdown tolerated, as a fraction: 0.10 = 10 %.
     pub max_regression: f64,
     /// The p-value below which a difference counts as real.
@@ -173,7 +173,7 @@ impl Thresholds {
     /// The confidence of the change's interval, 1 - `significance`: the interval
     /// then clears 0 exactly when the rank test is significant, and the run counts
     /// that can reach the one can reach the other.
-    pub fn confidence(&self) -> f64 {
+    pub(crate) fn confidence(&self) -> f64 {
         1.0 - self.significance
     }
 }
@@ -190,7 +190,7 @@ impl Default for Thresholds {
 
 /// Every comparison, what could not be compared, and how many rows regressed.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub comparisons: Vec<Comparison>,
     /// One line each: rows present on one side only, different machines, outliers.
     pub warnings: Vec<String>,
@@ -201,7 +201,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// No row failed the gate.
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.regressions == 0 && self.failed_inconclusive == 0
     }
 }
@@ -214,7 +214,7 @@ type Key = (Workload, Strategy, usize);
 /// compared row failed its checks on either side (wrong results or failed requests:
 /// its timings mean nothing), or when a compared row has too few runs for the gate
 /// ever to fail. Different machines are a warning.
-pub fn compare(
+pub(crate) fn compare(
     baseline: &Report,
     current: &Report,
     thresholds: Thresholds,
@@ -302,7 +302,7 @@ fn check_rows_passed(pairs: &[(&ResultRow, &ResultRow)]) -> anyhow::Result<()> {
 }
 
 /// `cpu threads (4 workers)`, for lists in one line.
-pub fn label(row: &ResultRow) -> String {
+pub(crate) fn label(row: &ResultRow) -> String {
     let plural = if row.workers == 1 { "" } else { "s" };
     format!(
         "{} {} ({} worker{plural})",
@@ -407,7 +407,7 @@ fn verdict(change: f64, (low, high): (f64, f64), p_value: f64, thresholds: Thres
 /// Errors naming the workload settings that differ, or when the two share no
 /// workload. Each field is listed, so a new setting fails to compile here until
 /// someone decides whether it changes what is measured.
-pub fn check_settings(b: &ReportConfig, c: &ReportConfig) -> anyhow::Result<()> {
+pub(crate) fn check_settings(b: &ReportConfig, c: &ReportConfig) -> anyhow::Result<()> {
     if let (Some(b), Some(c)) = (&b.cpu, &c.cpu) {
         let CpuSettings {
             runs: _,

@@ -7,7 +7,7 @@ use crate::output::format;
 use crate::output::table::{TableOptions, finish, new_table};
 
 /// The comparisons as a table: one row per model, change with its interval, p, verdict.
-pub fn render(outcome: &Outcome, options: &TableOptions) -> String {
+pub(crate) fn render(outcome: &Outcome, options: &TableOptions) -> String {
     let mut table = new_table(options);
     let confidence = outcome.comparisons.first().map_or_else(
         || Thresholds::default().confidence(),
@@ -82,7 +82,7 @@ pub(super) fn p_value(p: f64) -> String {
 
 /// `3 unchanged, 1 inconclusive, 0 slower, 0 faster: pass`: one line, so that a CI
 /// log shows the gate ran and what it decided.
-pub fn summary(outcome: &Outcome) -> String {
+pub(crate) fn summary(outcome: &Outcome) -> String {
     let count = |verdict: Verdict| {
         outcome
             .comparisons

@@ -16,34 +16,34 @@
 use crate::significance::mann_whitney_p;
 
 /// Most runs a side searched for; a gate that needs more is told "more than this".
-pub const MAX_RUNS: usize = 1000;
+pub(crate) const MAX_RUNS: usize = 1000;
 
 /// The smallest p-value the rank test can give `n` runs against `m`.
-pub fn smallest_p(n: usize, m: usize) -> f64 {
+pub(crate) fn smallest_p(n: usize, m: usize) -> f64 {
     let slower: Vec<f64> = (0..n).map(|i| (m + i) as f64).collect();
     let faster: Vec<f64> = (0..m).map(|i| i as f64).collect();
     mann_whitney_p(&slower, &faster)
 }
 
 /// `n` runs against `m` can show a difference at `significance`.
-pub fn can_reach(n: usize, m: usize, significance: f64) -> bool {
+pub(crate) fn can_reach(n: usize, m: usize, significance: f64) -> bool {
     smallest_p(n, m) < significance
 }
 
 /// The fewest runs that can reach `significance` against `other` runs on the other
 /// side; `None` when no count up to [`MAX_RUNS`] can (`other` below 2, or a
 /// significance the test cannot reach with that few on the other side).
-pub fn needed_against(other: usize, significance: f64) -> Option<usize> {
+pub(crate) fn needed_against(other: usize, significance: f64) -> Option<usize> {
     (2..=MAX_RUNS).find(|&n| can_reach(n, other, significance))
 }
 
 /// The fewest runs a side that can reach `significance` when both sides have as many.
-pub fn needed_a_side(significance: f64) -> Option<usize> {
+pub(crate) fn needed_a_side(significance: f64) -> Option<usize> {
     (2..=MAX_RUNS).find(|&n| can_reach(n, n, significance))
 }
 
 /// `0.100`, or `1.2e-5` for the small ones.
-pub fn show_p(p: f64) -> String {
+pub(crate) fn show_p(p: f64) -> String {
     if p >= 0.001 {
         format!("{p:.3}")
     } else {
@@ -52,7 +52,7 @@ pub fn show_p(p: f64) -> String {
 }
 
 /// `1 run`, `3 runs`.
-pub fn count(runs: usize) -> String {
+pub(crate) fn count(runs: usize) -> String {
     if runs == 1 {
         "1 run".to_string()
     } else {
@@ -61,7 +61,7 @@ pub fn count(runs: usize) -> String {
 }
 
 /// `5 or more`, or `more than 1000`.
-pub fn or_more(runs: Option<usize>) -> String {
+pub(crate) fn or_more(runs: Option<usize>) -> String {
     match runs {
         Some(n) => format!("{n} or more"),
         None => format!("more than {MAX_RUNS}"),

@@ -20,7 +20,7 @@ use crate::results;
 use crate::workload::Workload;
 
 /// Validates the threshold flags.
-pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
+pub(crate) fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
     let max_regression = args.max_regression;
     if !(max_regression >= 0.0 && max_regression.is_finite()) {
         return Err(usage("--max-regression must be 0 % or more"));
@@ -37,7 +37,7 @@ pub fn thresholds(args: &ThresholdArgs) -> anyhow::Result<Thresholds> {
 
 /// Validates `--baseline`, `--expect` and the thresholds against the run `plan` will
 /// make, before anything runs: a gate that cannot work must not cost a long run first.
-pub fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
+pub(crate) fn config(args: &GateArgs, plan: &BenchConfig) -> anyhow::Result<GateConfig> {
     let thresholds = thresholds(&args.thresholds)?;
     let workloads: Vec<(Workload, &[usize])> = [
         (

@@ -20,7 +20,7 @@ use super::Exporter;
 use crate::report::{Report, ResultRow};
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct BmfExporter;
+pub(super) struct BmfExporter;
 
 /// One benchmark's measures, keyed by Bencher's measure slugs.
 #[derive(Debug, Serialize)]

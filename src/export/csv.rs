@@ -53,7 +53,7 @@ const COLUMNS: [&str; 36] = [
 ];
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct CsvExporter;
+pub(super) struct CsvExporter;
 
 impl Exporter for CsvExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {

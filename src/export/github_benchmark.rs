@@ -16,7 +16,7 @@ use super::Exporter;
 use crate::report::{Report, ResultRow};
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct GithubBenchmarkExporter;
+pub(super) struct GithubBenchmarkExporter;
 
 #[derive(Debug, Serialize)]
 struct Entry {

@@ -5,7 +5,7 @@ use super::Exporter;
 use crate::report::Report;
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct JsonExporter;
+pub(super) struct JsonExporter;
 
 impl Exporter for JsonExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {

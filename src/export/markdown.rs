@@ -12,7 +12,7 @@ use crate::report::{Report, ResultRow};
 use crate::workload::Workload;
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct MarkdownExporter;
+pub(super) struct MarkdownExporter;
 
 impl Exporter for MarkdownExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {

@@ -32,13 +32,13 @@ mod markdown;
 mod tests;
 
 /// Turns a report into bytes; knows nothing about where they go.
-pub trait Exporter {
+pub(crate) trait Exporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>>;
 }
 
 /// One export format, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     Json,
     Csv,
     Markdown,
@@ -48,7 +48,8 @@ pub enum ExportFormat {
 
 impl ExportFormat {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [ExportFormat; 5] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [ExportFormat; 5] = [
         ExportFormat::Json,
         ExportFormat::Csv,
         ExportFormat::Markdown,
@@ -56,7 +57,7 @@ impl ExportFormat {
         ExportFormat::GithubBenchmark,
     ];
 
-    pub fn exporter(self) -> Box<dyn Exporter> {
+    pub(crate) fn exporter(self) -> Box<dyn Exporter> {
         match self {
             ExportFormat::Json => Box::new(json::JsonExporter),
             ExportFormat::Csv => Box::new(csv::CsvExporter),
@@ -66,7 +67,7 @@ impl ExportFormat {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ExportFormat::Json => "json",
             ExportFormat::Csv => "csv",
@@ -79,14 +80,14 @@ impl ExportFormat {
 
 /// Where the bytes go: a file path, or stdout when the user gave "-".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
+pub(crate) enum Destination {
     Stdout,
     File(PathBuf),
 }
 
 impl Destination {
     /// `-` is stdout; anything else is a path, taken as given.
-    pub fn parse(text: &str) -> Destination {
+    pub(crate) fn parse(text: &str) -> Destination {
         if text == "-" {
             Destination::Stdout
         } else {
@@ -97,26 +98,27 @@ impl Destination {
 
 /// Decides where each export's bytes go and writes them.
 #[derive(Debug, Default)]
-pub struct ExportManager {
+pub(crate) struct ExportManager {
     /// In the order the user asked for them; written in that order.
     exports: Vec<(ExportFormat, Destination)>,
 }
 
 impl ExportManager {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
-    pub fn add(&mut self, format: ExportFormat, destination: Destination) {
+    pub(crate) fn add(&mut self, format: ExportFormat, destination: Destination) {
         self.exports.push((format, destination));
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.exports.is_empty()
     }
 
     /// True when some export writes to stdout (then the caller must not print its table there).
-    pub fn uses_stdout(&self) -> bool {
+    pub(crate) fn uses_stdout(&self) -> bool {
         self.exports
             .iter()
             .any(|(_, destination)| *destination == Destination::Stdout)
@@ -127,7 +129,8 @@ impl ExportManager {
     ///
     /// A write to a closed stdout pipe comes back as an error whose chain holds an
     /// [`io::Error`] of kind `BrokenPipe`, for the caller to treat as it treats its own.
-    pub fn write_all(&self, report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    #[cfg(test)]
+    pub(crate) fn write_all(&self, report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
         for (_, _, written) in self.write_files(report) {
             written?;
         }
@@ -137,7 +140,10 @@ impl ExportManager {
     /// Writes each export that goes to a file, atomically ([`write_atomic`]), whether
     /// or not the others could be: one bad path costs only its own export. Returns
     /// each file's format, path and outcome, in order.
-    pub fn write_files(&self, report: &Report) -> Vec<(ExportFormat, &Path, anyhow::Result<()>)> {
+    pub(crate) fn write_files(
+        &self,
+        report: &Report,
+    ) -> Vec<(ExportFormat, &Path, anyhow::Result<()>)> {
         self.exports
             .iter()
             .filter_map(|(format, destination)| match destination {
@@ -153,7 +159,11 @@ impl ExportManager {
     }
 
     /// Writes the export that goes to stdout, if any, and flushes it.
-    pub fn write_stdout(&self, report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    pub(crate) fn write_stdout(
+        &self,
+        report: &Report,
+        stdout: &mut dyn Write,
+    ) -> anyhow::Result<()> {
         for (format, destination) in &self.exports {
             if *destination == Destination::Stdout {
                 let bytes = serialize(*format, report)?;
@@ -183,7 +193,7 @@ fn serialize(format: ExportFormat, report: &Report) -> anyhow::Result<Vec<u8>> {
 /// not a finished benchmark (hyperfine creates its export files while it parses its
 /// flags). A write can still fail later (a full disk), which is why the report is
 /// saved before anything else.
-pub fn check_writable(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn check_writable(path: &Path) -> anyhow::Result<()> {
     check_writable_inner(path).with_context(|| format!("writing {}", path.display()))
 }
 
@@ -249,7 +259,7 @@ fn may_create_in(dir: &Path) -> anyhow::Result<()> {
 /// Readers of `path` see either the old file or the new one, never a torn mix. The
 /// new file gets default permissions, not those of the file it replaces, and a
 /// symlink at `path` is replaced rather than followed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_atomic_inner(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
@@ -268,7 +278,7 @@ fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// runs saved in the same second (default names carry the second) both keep their
 /// report. The claim is a hard link, which fails if the name exists, so two processes
 /// saving at once cannot take the same name either.
-pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     write_new_inner(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 

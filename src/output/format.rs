@@ -1,7 +1,7 @@
 //! Numbers as short human strings, with units picked by magnitude.
 
 /// `1.23 s`, `45.6 ms`, `789 µs`, `12.0 ns`: three significant digits.
-pub fn seconds(value: f64) -> String {
+pub(crate) fn seconds(value: f64) -> String {
     if !value.is_finite() {
         return "-".to_string();
     }
@@ -19,7 +19,7 @@ pub fn seconds(value: f64) -> String {
 
 /// Two durations, the unit said once when they share it: `50.5/51.4 ms`, or
 /// `55.6 ms/10.0 s`.
-pub fn seconds_pair(a: f64, b: f64) -> String {
+pub(crate) fn seconds_pair(a: f64, b: f64) -> String {
     let (first, second) = (seconds(a), seconds(b));
     match (first.split_once(' '), second.split_once(' ')) {
         (Some((x, unit_a)), Some((y, unit_b))) if unit_a == unit_b => format!("{x}/{y} {unit_a}"),
@@ -28,7 +28,7 @@ pub fn seconds_pair(a: f64, b: f64) -> String {
 }
 
 /// A value in the unit of another, so `mean ± σ` reads in one unit: `1.02 ± 0.03 s`.
-pub fn mean_pm(mean: f64, stddev: f64) -> String {
+pub(crate) fn mean_pm(mean: f64, stddev: f64) -> String {
     let text = seconds(mean);
     let Some((_, unit)) = text.split_once(' ') else {
         return text;
@@ -55,7 +55,7 @@ fn three_digits(value: f64) -> String {
 }
 
 /// `12.3 MiB`.
-pub fn bytes(value: u64) -> String {
+pub(crate) fn bytes(value: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut scaled = value as f64;
     let mut unit = 0;
@@ -71,17 +71,17 @@ pub fn bytes(value: u64) -> String {
 }
 
 /// `1.97×`, or `-` when there is no ratio.
-pub fn ratio(value: Option<f64>) -> String {
+pub(crate) fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:.2}×"))
 }
 
 /// `98 %`, or `-`.
-pub fn percent(value: Option<f64>) -> String {
+pub(crate) fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{:.0} %", v * 100.0))
 }
 
 /// A confidence level: `95 %`, `99.9 %`.
-pub fn level(value: f64) -> String {
+pub(crate) fn level(value: f64) -> String {
     let percent = value * 100.0;
     if (percent - percent.round()).abs() < 1e-9 {
         format!("{percent:.0} %")
@@ -118,7 +118,7 @@ mod tests {
 }
 
 /// A count with thousands separated by commas: `32,751`.
-pub fn count(value: usize) -> String {
+pub(crate) fn count(value: usize) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// A bar for `label`, hidden unless stderr is a terminal.
-pub fn bar(label: &str) -> ProgressBar {
+pub(crate) fn bar(label: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -19,13 +19,13 @@ use comfy_table::presets::{ASCII_FULL_CONDENSED, ASCII_MARKDOWN, UTF8_FULL_CONDE
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, LineStyle, Table, TableStyle};
 
 use super::format;
-pub use crate::cli::Style;
+pub(crate) use crate::cli::Style;
 use crate::report::ResultRow;
 use crate::workload::Workload;
 
 /// How tables are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableOptions {
+pub(crate) struct TableOptions {
     /// Every column (`--wide`), not only those that fit 100 columns.
     pub wide: bool,
     pub style: Style,
@@ -37,7 +37,7 @@ pub struct TableOptions {
 
 impl TableOptions {
     /// For plain text: no color, no terminal.
-    pub fn plain(style: Style, wide: bool) -> TableOptions {
+    pub(crate) fn plain(style: Style, wide: bool) -> TableOptions {
         TableOptions {
             wide,
             style,
@@ -48,7 +48,7 @@ impl TableOptions {
 
     /// For stdout: `style` (or ASCII when the locale is not UTF-8 and no style was
     /// asked for), color only on a terminal and without `NO_COLOR`.
-    pub fn for_stdout(style: Option<Style>, wide: bool) -> TableOptions {
+    pub(crate) fn for_stdout(style: Option<Style>, wide: bool) -> TableOptions {
         let terminal = std::io::stdout().is_terminal();
         let style = style.unwrap_or(if utf8_locale() {
             Style::Basic
@@ -67,7 +67,7 @@ impl TableOptions {
 
 /// True when the locale's character set is UTF-8 (`LC_ALL`, then `LC_CTYPE`, then
 /// `LANG`, the first one set).
-pub fn utf8_locale() -> bool {
+pub(crate) fn utf8_locale() -> bool {
     ["LC_ALL", "LC_CTYPE", "LANG"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
@@ -83,7 +83,7 @@ fn terminal_width() -> Option<u16> {
 }
 
 /// The width of the terminal on stderr, if stderr is one.
-pub fn stderr_width() -> Option<u16> {
+pub(crate) fn stderr_width() -> Option<u16> {
     width_of(libc::STDERR_FILENO)
 }
 
@@ -110,7 +110,7 @@ const BASIC: TableStyle = TableStyle::new()
     .bottom_border(LineStyle::none().fill('─').junction('─'));
 
 /// A new table in `options`' style and width.
-pub fn new_table(options: &TableOptions) -> Table {
+pub(crate) fn new_table(options: &TableOptions) -> Table {
     let mut table = Table::new();
     table.load_style(match options.style {
         Style::Full => UTF8_FULL_CONDENSED,
@@ -138,7 +138,7 @@ pub fn new_table(options: &TableOptions) -> Table {
 
 /// The rendered table, its symbols made ASCII for the ASCII style. Without borders
 /// the outermost padding is dropped: nothing needs the space.
-pub fn finish(table: &mut Table, options: &TableOptions) -> String {
+pub(crate) fn finish(table: &mut Table, options: &TableOptions) -> String {
     if options.style == Style::Basic {
         set_gaps(table, 1);
         // A default table wider than the terminal (or than 100 columns off one) first
@@ -208,7 +208,7 @@ fn strip_ansi(text: &str) -> String {
 }
 
 /// `µ`, `×`, `±`, `…`, `σ`, `≥` in ASCII.
-pub fn ascii(text: &str) -> String {
+pub(crate) fn ascii(text: &str) -> String {
     text.replace('µ', "u")
         .replace('×', "x")
         .replace('±', "+-")
@@ -220,7 +220,7 @@ pub fn ascii(text: &str) -> String {
 }
 
 /// The table for one workload's rows.
-pub fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) -> String {
+pub(crate) fn render(workload: Workload, rows: &[ResultRow], options: &TableOptions) -> String {
     if workload == Workload::Tasks {
         return tasks::render(rows, options);
     }
@@ -450,7 +450,7 @@ fn passed(row: &ResultRow) -> bool {
 
 /// The row with the lowest median among those that passed their checks, if any: a
 /// model whose requests failed is fast and worthless, never the fastest.
-pub fn fastest(rows: &[ResultRow]) -> Option<usize> {
+pub(crate) fn fastest(rows: &[ResultRow]) -> Option<usize> {
     (0..rows.len())
         .filter(|&i| passed(&rows[i]))
         .min_by(|&a, &b| rows[a].wall_s.median.total_cmp(&rows[b].wall_s.median))

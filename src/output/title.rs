@@ -15,7 +15,12 @@ use crate::workload::cpu::Kernel;
 /// The runs are the rows' own counts: adaptive rounds stop adding runs of a model
 /// once its median is precise, so they may differ (`6–52 runs`); without rows, the
 /// settings' count.
-pub fn title(workload: Workload, config: &ReportConfig, rows: &[ResultRow], wide: bool) -> String {
+pub(crate) fn title(
+    workload: Workload,
+    config: &ReportConfig,
+    rows: &[ResultRow],
+    wide: bool,
+) -> String {
     let parallel = config.strategies.iter().any(|&s| s != Strategy::Sequential);
     let runs = |n: u32| {
         let fewest = rows.iter().map(|r| r.runs).min().unwrap_or(n as usize);

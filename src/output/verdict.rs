@@ -23,7 +23,7 @@ use crate::strategy::Strategy;
 
 /// `text` broken at spaces into lines of at most `width` columns, the lines after the
 /// first indented by two spaces.
-pub fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     let mut lines: Vec<String> = vec![String::new()];
     for word in text.split(' ') {
         let line = lines.last_mut().expect("one line at least");
@@ -50,7 +50,7 @@ pub fn wrap(text: &str, width: usize) -> String {
 /// that says nothing about the model. Such rows are named on a line of their own,
 /// and a language none of whose rows passed gets one line saying there is no
 /// verdict, and why.
-pub fn lines(rows: &[ResultRow]) -> Vec<String> {
+pub(crate) fn lines(rows: &[ResultRow]) -> Vec<String> {
     let sweep = has_sweep(rows);
     let (python, rust): (Vec<ResultRow>, Vec<ResultRow>) =
         rows.iter().cloned().partition(|r| r.strategy.is_python());
@@ -112,7 +112,7 @@ fn passed(row: &ResultRow) -> bool {
 /// Why a row's time cannot be trusted, `wrong results` or `3 failed requests`, by
 /// the gate's test ([`crate::report::failed_checks`]); `None` when it passed its
 /// checks. Charts mark such rows with it too.
-pub fn failure(row: &ResultRow) -> Option<String> {
+pub(crate) fn failure(row: &ResultRow) -> Option<String> {
     crate::report::failed_checks(row)?;
     Some(match row.io.as_ref().map_or(0, |io| io.failed) {
         0 => "wrong results".to_string(),
@@ -369,7 +369,7 @@ fn number(value: f64) -> String {
     }
 }
 
-pub mod tasks;
+pub(crate) mod tasks;
 
 #[cfg(test)]
 mod tests;

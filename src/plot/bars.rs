@@ -25,7 +25,7 @@ use crate::report::ResultRow;
 use crate::strategy::Strategy;
 
 /// Figure width when every panel is a bar chart.
-pub const WIDTH: u32 = 960;
+pub(super) const WIDTH: u32 = 960;
 const Y_LABEL_AREA: u32 = 130;
 /// Room for the caption above the plotting area.
 const CAPTION_ROOM: u32 = 40;
@@ -36,7 +36,7 @@ const LABEL_GAP: i32 = 10;
 const BAR_HALF: f64 = 0.32;
 
 /// The panel height for `rows` bars.
-pub fn height(rows: usize) -> u32 {
+pub(super) fn height(rows: usize) -> u32 {
     2 * MARGIN + CAPTION_ROOM + X_LABEL_AREA + ROW_HEIGHT * rows.max(1) as u32 + 20
 }
 
@@ -54,7 +54,7 @@ struct Bar {
 }
 
 /// Draws the bars of one workload's rows (one worker count per model) on `area`.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     workload: &str,
     rows: &[&ResultRow],

@@ -24,7 +24,7 @@ const Y_LABEL_AREA: u32 = 240;
 const VERDICT_AREA: u32 = 170;
 
 /// The whole comparison chart.
-pub fn svg(rows: &[ChangeRow], max_regression: f64) -> anyhow::Result<String> {
+pub(super) fn svg(rows: &[ChangeRow], max_regression: f64) -> anyhow::Result<String> {
     let n = rows.len();
     let height = style::HEADER_HEIGHT + 2 * MARGIN + X_LABEL_AREA + ROW_HEIGHT * n as u32 + 20;
     let tolerance = max_regression.abs() * 100.0;

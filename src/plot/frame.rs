@@ -8,15 +8,15 @@ use super::scale::{Axis, tick_label};
 use super::style::{self, INK};
 
 /// A panel: both coordinates are [`Axis`], so data is plotted as it is.
-pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
+pub(super) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
 
 /// Margin around a panel, pixels.
-pub const MARGIN: u32 = 14;
+pub(super) const MARGIN: u32 = 14;
 /// Height of the x tick labels and the x description.
-pub const X_LABEL_AREA: u32 = 62;
+pub(super) const X_LABEL_AREA: u32 = 62;
 
 /// What a panel's frame shows.
-pub struct Frame<'f> {
+pub(super) struct Frame<'f> {
     /// Centred above the panel; empty for none.
     pub caption: String,
     pub x: &'f Axis,
@@ -34,7 +34,7 @@ pub struct Frame<'f> {
 
 impl Frame<'_> {
     /// Draws the frame on `area` and hands back the chart to draw data on.
-    pub fn draw<'a, DB: DrawingBackend>(
+    pub(super) fn draw<'a, DB: DrawingBackend>(
         &self,
         area: &'a DrawingArea<DB, Shift>,
     ) -> anyhow::Result<Chart<'a, DB>>

@@ -47,7 +47,7 @@ use crate::workload::Workload;
 /// One row of a comparison, as the chart needs it; `ChangeRow::from(&comparison)`
 /// makes one from a [`Comparison`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChangeRow {
+pub(crate) struct ChangeRow {
     pub workload: String,
     /// The model's name, as in reports (`threads`); it picks the row's color.
     pub strategy: String,
@@ -66,7 +66,7 @@ pub struct ChangeRow {
 
 /// The chart for one report: per workload, bars when every model ran at one worker
 /// count, the sweep charts when a model ran at several. Fails on a report with no rows.
-pub fn report_svg(report: &Report) -> anyhow::Result<String> {
+pub(crate) fn report_svg(report: &Report) -> anyhow::Result<String> {
     let groups = by_workload(&report.results);
     if groups.is_empty() {
         bail!("the report has no results to plot");
@@ -127,7 +127,7 @@ pub fn report_svg(report: &Report) -> anyhow::Result<String> {
 /// The chart of a comparison: the change per row with its interval, the
 /// ±`max_regression` band shaded (a fraction: 0.10 for 10 %), slower rows in
 /// vermillion. Rows are drawn top to bottom in the order given.
-pub fn comparison_svg(rows: &[ChangeRow], max_regression: f64) -> anyhow::Result<String> {
+pub(crate) fn comparison_svg(rows: &[ChangeRow], max_regression: f64) -> anyhow::Result<String> {
     if rows.is_empty() {
         bail!("the comparison has no rows to plot");
     }
@@ -150,7 +150,7 @@ impl From<&Comparison> for ChangeRow {
 
 /// Writes `svg` to `path` atomically (a temp file in the same directory, then a
 /// rename), creating missing directories; errors name the path.
-pub fn write_svg(path: &Path, svg: &str) -> anyhow::Result<()> {
+pub(crate) fn write_svg(path: &Path, svg: &str) -> anyhow::Result<()> {
     crate::export::write_atomic(path, svg.as_bytes())
 }
 

@@ -12,18 +12,18 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 
 /// Spread past which a time axis goes logarithmic: a 65 ms bar beside an 8 s one is a
 /// sliver on a linear axis.
-pub const LOG_SPREAD: f64 = 20.0;
+pub(super) const LOG_SPREAD: f64 = 20.0;
 
 /// How values map onto an axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
+pub(super) enum Scale {
     Linear,
     Log,
 }
 
 /// One axis: its scale, its visible range in data units and its ticks.
 #[derive(Debug, Clone)]
-pub struct Axis {
+pub(super) struct Axis {
     pub scale: Scale,
     /// Visible range, data units; both ends positive on a log axis.
     pub lo: f64,
@@ -34,7 +34,7 @@ pub struct Axis {
 
 impl Axis {
     /// A linear axis over `lo..hi` with about `count` round ticks.
-    pub fn linear(lo: f64, hi: f64, count: usize) -> Axis {
+    pub(super) fn linear(lo: f64, hi: f64, count: usize) -> Axis {
         Axis {
             scale: Scale::Linear,
             lo,
@@ -44,7 +44,7 @@ impl Axis {
     }
 
     /// A log axis over `lo..hi` with ticks at 1, 2 and 5 times powers of ten.
-    pub fn log_125(lo: f64, hi: f64) -> Axis {
+    pub(super) fn log_125(lo: f64, hi: f64) -> Axis {
         Axis {
             scale: Scale::Log,
             lo,
@@ -54,7 +54,7 @@ impl Axis {
     }
 
     /// A log axis over `lo..hi` with the given ticks (e.g. the worker counts swept).
-    pub fn log_with_ticks(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
+    pub(super) fn log_with_ticks(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
         Axis {
             scale: Scale::Log,
             lo,
@@ -68,7 +68,7 @@ impl Axis {
 
     /// A category axis of `n` rows, the first at the top: a tick per row, at
     /// [`row_pos`].
-    pub fn rows(n: usize) -> Axis {
+    pub(super) fn rows(n: usize) -> Axis {
         Axis {
             scale: Scale::Linear,
             lo: -0.6,
@@ -78,7 +78,7 @@ impl Axis {
     }
 
     /// Where `value` falls between the ends: 0 at `lo`, 1 at `hi`.
-    pub fn fraction(&self, value: f64) -> f64 {
+    pub(super) fn fraction(&self, value: f64) -> f64 {
         let (lo, hi, v) = (self.pos(self.lo), self.pos(self.hi), self.pos(value));
         (v - lo) / (hi - lo)
     }
@@ -117,17 +117,17 @@ impl Ranged for Axis {
 }
 
 /// Where row `i` of `n` sits on a [`Axis::rows`] axis.
-pub fn row_pos(i: usize, n: usize) -> f64 {
+pub(super) fn row_pos(i: usize, n: usize) -> f64 {
     (n - 1 - i) as f64
 }
 
 /// The row of `n` at a [`Axis::rows`] position (a tick's value).
-pub fn row_at(pos: f64, n: usize) -> usize {
+pub(super) fn row_at(pos: f64, n: usize) -> usize {
     (n as f64 - 1.0 - pos.round()).max(0.0) as usize
 }
 
 /// Round ticks over `lo..=hi`, about `count` of them, a step of 1, 2 or 5 × 10^k.
-pub fn linear_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+pub(super) fn linear_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     if hi <= lo || hi.is_nan() || lo.is_nan() || count == 0 {
         return vec![lo];
     }
@@ -148,7 +148,7 @@ pub fn linear_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
 }
 
 /// 1, 2 and 5 × 10^k inside `lo..=hi` (both positive).
-pub fn ticks_125(lo: f64, hi: f64) -> Vec<f64> {
+pub(super) fn ticks_125(lo: f64, hi: f64) -> Vec<f64> {
     if lo <= 0.0 || hi <= lo || lo.is_nan() || hi.is_nan() {
         return Vec::new();
     }
@@ -167,7 +167,7 @@ pub fn ticks_125(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// Powers of two inside `lo..=hi` (both positive): 0.25, 0.5, 1, 2, 4, ...
-pub fn powers_of_two(lo: f64, hi: f64) -> Vec<f64> {
+pub(super) fn powers_of_two(lo: f64, hi: f64) -> Vec<f64> {
     if lo <= 0.0 || hi <= lo || lo.is_nan() || hi.is_nan() {
         return Vec::new();
     }
@@ -178,7 +178,7 @@ pub fn powers_of_two(lo: f64, hi: f64) -> Vec<f64> {
 
 /// A tick as a person writes it: `0.05`, `0.5`, `2`, `250`, `12.5`; no float noise
 /// (a log axis hands back `exp(ln(0.05))`).
-pub fn tick_label(value: f64) -> String {
+pub(super) fn tick_label(value: f64) -> String {
     let value = round_sig(value);
     if value == 0.0 {
         return "0".to_string();
@@ -202,7 +202,7 @@ fn round_sig(value: f64) -> f64 {
 }
 
 /// The time unit for values up to `max` seconds: `(factor, name)`, ms below 1 s.
-pub fn time_unit(max_seconds: f64) -> (f64, &'static str) {
+pub(super) fn time_unit(max_seconds: f64) -> (f64, &'static str) {
     if max_seconds < 1.0 {
         (1e3, "ms")
     } else {

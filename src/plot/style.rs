@@ -27,25 +27,25 @@ const PALETTE: [RGBColor; 7] = [
 
 /// A comparison row found slower, or a report row that failed its checks: Okabe–Ito
 /// vermillion.
-pub const SLOWER: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+pub(super) const SLOWER: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 /// Text, axes, whiskers.
-pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+pub(super) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 /// Reference lines that must not compete with data: ideal, usable cores.
-pub const GUIDE: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub(super) const GUIDE: RGBColor = RGBColor(0x55, 0x55, 0x55);
 /// Grid lines.
-pub const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+pub(super) const GRID: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 /// The comparison's tolerance band.
-pub const BAND: RGBColor = RGBColor(0xE9, 0xEE, 0xE9);
+pub(super) const BAND: RGBColor = RGBColor(0xE9, 0xEE, 0xE9);
 
-pub const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 /// Font sizes in plotters units (the SVG gets size / 1.24 px).
-pub const TITLE_SIZE: u32 = 24;
-pub const CAPTION_SIZE: u32 = 20;
-pub const DESC_SIZE: u32 = 17;
-pub const LABEL_SIZE: u32 = 16;
+pub(super) const TITLE_SIZE: u32 = 24;
+pub(super) const CAPTION_SIZE: u32 = 20;
+pub(super) const DESC_SIZE: u32 = 17;
+pub(super) const LABEL_SIZE: u32 = 16;
 
 /// Height of the header: the title line and the legend line.
-pub const HEADER_HEIGHT: u32 = 78;
+pub(super) const HEADER_HEIGHT: u32 = 78;
 
 /// A model's place in [`Strategy::ALL`], which fixes its color and marker.
 fn index(strategy: Strategy) -> usize {
@@ -68,7 +68,7 @@ fn rust_twin(strategy: Strategy) -> Option<Strategy> {
 
 /// A model's color. A CPython model takes its Rust twin's color, lightened halfway to
 /// white: the pair reads as one idea in two languages, and the two stay apart.
-pub fn model_color(strategy: Strategy) -> RGBColor {
+pub(super) fn model_color(strategy: Strategy) -> RGBColor {
     match rust_twin(strategy) {
         Some(twin) => {
             let RGBColor(r, g, b) = model_color(twin);
@@ -80,13 +80,13 @@ pub fn model_color(strategy: Strategy) -> RGBColor {
 }
 
 /// The color of a model named in a comparison row; unknown names get [`INK`].
-pub fn color_by_name(name: &str) -> RGBColor {
+pub(super) fn color_by_name(name: &str) -> RGBColor {
     Strategy::parse(name).map_or(INK, model_color)
 }
 
 /// Marker shapes, so models stay apart in grey print and where colors are confused.
 #[derive(Debug, Clone, Copy)]
-pub enum Marker {
+pub(super) enum Marker {
     Circle,
     Square,
     Triangle,
@@ -96,7 +96,7 @@ pub enum Marker {
 }
 
 impl Marker {
-    pub fn of(strategy: Strategy) -> Marker {
+    pub(super) fn of(strategy: Strategy) -> Marker {
         const SHAPES: [Marker; 6] = [
             Marker::Circle,
             Marker::Square,
@@ -108,14 +108,14 @@ impl Marker {
         SHAPES[index(strategy) % SHAPES.len()]
     }
 
-    pub fn by_name(name: &str) -> Marker {
+    pub(super) fn by_name(name: &str) -> Marker {
         Strategy::parse(name).map_or(Marker::Circle, Marker::of)
     }
 
     /// Draws the marker centred on `at` (in `area`'s coordinates), `r` pixels from the
     /// centre to its edge, filled with `color` and outlined in white so overlapping
     /// markers stay apart.
-    pub fn draw<DB, CT>(
+    pub(super) fn draw<DB, CT>(
         self,
         area: &DrawingArea<DB, CT>,
         at: CT::From,
@@ -176,17 +176,17 @@ impl Marker {
 
 /// About how wide `text` is at `size`, pixels: viewers' sans-serif fonts average
 /// about 0.55 em per character, and there is no font library to ask.
-pub fn text_width(text: &str, size: u32) -> f64 {
+pub(super) fn text_width(text: &str, size: u32) -> f64 {
     text.chars().count() as f64 * f64::from(size) / 1.24 * 0.58
 }
 
 /// A text style of `size` in `color`, anchored at `h`/`v`.
-pub fn text(size: u32, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+pub(super) fn text(size: u32, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color).pos(Pos::new(h, v))
 }
 
 /// [`text`], bold.
-pub fn bold_text(size: u32, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+pub(super) fn bold_text(size: u32, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     (FONT, size, FontStyle::Bold)
         .into_font()
         .color(&color)
@@ -194,12 +194,12 @@ pub fn bold_text(size: u32, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'sta
 }
 
 /// One legend entry: what its swatch looks like, and its words.
-pub struct LegendItem {
+pub(super) struct LegendItem {
     pub swatch: Swatch,
     pub label: String,
 }
 
-pub enum Swatch {
+pub(super) enum Swatch {
     /// A model: a line in its color with its marker.
     Model(RGBColor, Marker),
     /// A filled block, e.g. the tolerance band.
@@ -209,7 +209,7 @@ pub enum Swatch {
 }
 
 impl LegendItem {
-    pub fn model(strategy: Strategy) -> LegendItem {
+    pub(super) fn model(strategy: Strategy) -> LegendItem {
         LegendItem {
             swatch: Swatch::Model(model_color(strategy), Marker::of(strategy)),
             label: strategy.name().to_string(),
@@ -221,7 +221,7 @@ const SWATCH_WIDTH: i32 = 28;
 const ITEM_GAP: i32 = 26;
 
 /// Draws the figure header: `title` on the first line, the legend centred on the second.
-pub fn header<DB: DrawingBackend>(
+pub(super) fn header<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     legend: &[LegendItem],

@@ -25,16 +25,16 @@ use crate::report::ResultRow;
 use crate::strategy::Strategy;
 
 /// Figure width when some panel is a sweep.
-pub const WIDTH: u32 = 1200;
+pub(super) const WIDTH: u32 = 1200;
 /// Height of one workload's pair of panels.
-pub const HEIGHT: u32 = 440;
+pub(super) const HEIGHT: u32 = 440;
 const Y_LABEL_AREA: u32 = 78;
 /// Space around the data on a log axis, as a factor.
 const LOG_PAD: f64 = 1.35;
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// Draws one workload's sweep: speedup on the left half of `area`, memory on the right.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     workload: &str,
     rows: &[&ResultRow],

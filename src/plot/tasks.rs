@@ -20,9 +20,9 @@ use crate::report::ResultRow;
 use crate::strategy::Strategy;
 
 /// Figure width of a tasks panel.
-pub const WIDTH: u32 = 900;
+pub(super) const WIDTH: u32 = 900;
 /// Height of the tasks panel.
-pub const HEIGHT: u32 = 520;
+pub(super) const HEIGHT: u32 = 520;
 const Y_LABEL_AREA: u32 = 78;
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -33,7 +33,7 @@ fn decades(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// Draws memory against tasks for the tasks job's rows.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     rows: &[&ResultRow],
 ) -> anyhow::Result<()>

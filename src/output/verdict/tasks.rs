@@ -6,7 +6,7 @@ use crate::output::format;
 use crate::report::{ResultRow, TasksSettings};
 
 /// The lines under the tasks table.
-pub fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec<String> {
+pub(crate) fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec<String> {
     let mut lines = Vec::new();
     let mut costs = costs(rows);
     costs.sort_by(|a, b| a.1.bytes().total_cmp(&b.1.bytes()));
