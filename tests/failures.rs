@@ -174,6 +174,18 @@ fn a_refused_connection_is_connect_in_every_model() {
     assert_every_model_says(&failures, "connect", 2);
 }
 
+/// An https URL: every model builds its TLS client (both on rustls with ring, which
+/// reqwest is not given by its own features) and counts the refused connection.
+/// (reqwest without a crypto provider panicked building the client.)
+#[test]
+fn an_https_url_gets_a_tls_client_in_every_model() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/", listener.local_addr().unwrap());
+    drop(listener);
+    let failures = failures_by_model(&[&url, &url]);
+    assert_every_model_says(&failures, "connect", 2);
+}
+
 /// A server that accepts and never answers: `timeout` in every model.
 #[test]
 fn a_server_that_never_answers_is_timeout_in_every_model() {

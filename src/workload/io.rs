@@ -236,6 +236,10 @@ pub fn blocking_client(settings: &ClientSettings) -> ureq::Agent {
 /// https URL among them, building it loads the system's root certificates (part of
 /// the async model's set-up).
 pub fn async_client(settings: &ClientSettings, urls: &[String]) -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a TLS provider of its own: it uses ring, as ureq does
+    // (one provider, one C build). Installing it again, in a later run of the same
+    // process, is refused and harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .timeout(settings.timeout)
         .pool_idle_timeout(IDLE_TIMEOUT)
