@@ -10,6 +10,11 @@ use crate::report::ResultRow;
 
 /// The table of the tasks job's rows.
 pub(super) fn render(rows: &[ResultRow], options: &TableOptions) -> String {
+    if rows.is_empty() {
+        return "(no model that holds N tasks at once was run: threads, async, spawn, \
+                py-threads and py-asyncio do)"
+            .to_string();
+    }
     let mut table = new_table(options);
     let mut header = vec!["model", "tasks", "wall", "start / task", "late"];
     if options.wide {

@@ -66,8 +66,13 @@ pub(crate) fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec
         }
         if !settings.not_held.is_empty() {
             let names: Vec<&str> = settings.not_held.iter().map(|s| s.name()).collect();
+            let (hold, queue) = if names.len() == 1 {
+                ("holds", "it queues")
+            } else {
+                ("hold", "they queue")
+            };
             lines.push(format!(
-                "Not run: {} hold no N tasks at once (they queue items on a fixed set of \
+                "Not run: {} {hold} no N tasks at once ({queue} items on a fixed set of \
                  workers).",
                 names.join(", ")
             ));
