@@ -541,8 +541,8 @@ fn clear_slowdowns_are_caught_with_ten_runs() {
     assert!(false_alarms <= 1, "{false_alarms}");
 }
 
-/// The figures in the module docs. `cargo test --release --lib verdict_rule_sweep
-/// -- --ignored --nocapture`; it prints, it does not assert.
+/// The simulated figures in the README's *Measured* section. `cargo test --release
+/// --lib verdict_rule_sweep -- --ignored --nocapture`; it prints, it does not assert.
 #[test]
 #[ignore = "a simulation that prints figures; slow in debug builds"]
 fn verdict_rule_sweep() {

@@ -79,25 +79,16 @@ pub(crate) fn utf8_locale() -> bool {
 
 /// The width of the terminal on stdout, if it is one.
 fn terminal_width() -> Option<u16> {
-    width_of(libc::STDOUT_FILENO)
+    console::Term::stdout()
+        .size_checked()
+        .map(|(_rows, columns)| columns)
 }
 
 /// The width of the terminal on stderr, if stderr is one.
 pub(crate) fn stderr_width() -> Option<u16> {
-    width_of(libc::STDERR_FILENO)
-}
-
-/// The width of the terminal behind `fd`, if it is one.
-fn width_of(fd: libc::c_int) -> Option<u16> {
-    let mut size = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ fills a winsize, which `size` is.
-    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0).then_some(size.ws_col)
+    console::Term::stderr()
+        .size_checked()
+        .map(|(_rows, columns)| columns)
 }
 
 /// [`Style::Basic`]: horizontal rules only; cells end in one space of padding and are
@@ -177,7 +168,7 @@ fn natural_width(table: &mut Table, options: &TableOptions) -> usize {
     table.set_content_arrangement(ContentArrangement::Disabled);
     let widest = table
         .lines()
-        .map(|line| strip_ansi(&line).trim_end().chars().count())
+        .map(|line| console::measure_text_width(console::strip_ansi_codes(&line).trim_end()))
         .max()
         .unwrap_or(0);
     if let Some(width) = options.width {
@@ -186,25 +177,6 @@ fn natural_width(table: &mut Table, options: &TableOptions) -> usize {
             .set_width(width);
     }
     widest
-}
-
-/// `text` without its ANSI escape sequences (color takes no room on screen).
-fn strip_ansi(text: &str) -> String {
-    let mut plain = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // ESC [ parameters… then a final letter.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }
 
 /// `µ`, `×`, `±`, `…`, `σ`, `≥` in ASCII.

@@ -212,7 +212,7 @@ fn color_marks_the_fastest_and_the_slower_than_sequential() {
     let plain = render(Workload::Io, &io_rows(), &plain());
     assert!(!plain.contains('\u{1b}'));
     // Color changes no column: its escape codes take no room on screen.
-    assert_eq!(strip_ansi(&io), plain);
+    assert_eq!(console::strip_ansi_codes(&io), plain);
 }
 
 /// The table agrees with the gate: async, the fastest row, failed requests, so the
