@@ -23,6 +23,15 @@
 //! - [`outliers`], [`coefficient_of_variation`]: for warnings about a noisy machine,
 //!   not for verdicts.
 //!
+//! Why these are written here rather than taken from a crate: none offers the pair
+//! the gate needs. `statrs` has a Mann–Whitney test, but its exact p-value enumerates
+//! every combination of ranks (C(n + m, n) of them, out of reach at 10 runs a side
+//! and more) and its automatic mode turns asymptotic past 8 runs a side, where a
+//! rank test on 10 runs is still coarse; and no crate gives the Hodges–Lehmann shift
+//! with the distribution-free interval that inverts the same exact test, which is
+//! the gate's figure. Both come from one table of counts here (a recurrence over
+//! the distribution of U), so the p-value and the interval can never disagree.
+//!
 //! Samples are finite timings; a NaN would sort last and tie with nothing.
 
 use crate::stats::{mean, median, stddev};

@@ -21,16 +21,16 @@ use indicatif::ProgressBar;
 
 use super::{Executor, Measurement};
 use crate::worker::progress::Counter;
-use crate::worker::protocol::{RunSample, RunSpec, read_message, write_message};
+use crate::worker::protocol::{MAX_MESSAGE_BYTES, RunSample, RunSpec, read_message, write_message};
 use crate::workload::Job;
 
 /// The time limit of one run when nothing else is said: long enough for any job a
 /// person would wait for, short enough that a hung CI job ends the same hour.
 pub const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The most a run process may print on stdout (its sample): a run of a million
-/// requests prints about 150 MB.
-const MAX_SAMPLE_BYTES: u64 = 1 << 30;
+/// The most a run process may print on stdout: its sample, one message and its
+/// newline.
+const MAX_SAMPLE_BYTES: u64 = MAX_MESSAGE_BYTES as u64 + 1;
 
 /// The real executor: each run in a fresh `concbench measure-run` process.
 pub struct ChildExecutor {

@@ -15,13 +15,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use anyhow::{Context, bail};
 
-use super::protocol::{Request, Response, encode, write_message};
-use crate::error::{one_line, quote};
-
-/// The longest message a worker may send, in bytes. A worker's messages are one
-/// task's result (a number, or one request's outcome: about 150 bytes) or its census;
-/// a longer line is a broken worker, refused before more of it is held.
-pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
+use super::protocol::{Lines, MAX_WORKER_MESSAGE_BYTES, Request, Response, encode, write_message};
 
 /// One worker process and the parent's ends of its pipes. Dropping it kills and
 /// reaps the process if it is still running.
@@ -32,8 +26,8 @@ pub struct WorkerProcess {
     /// `None` once closed, which the worker reads as "exit".
     stdin: Option<ChildStdin>,
     stdout: ChildStdout,
-    /// Bytes read from stdout that do not yet end a line.
-    pending: Vec<u8>,
+    /// What was read from stdout, split into messages.
+    lines: Lines,
     /// Whole messages read and not yet handed out.
     ready: VecDeque<Response>,
     /// It said goodbye: its stdout is at an end and is no longer watched.
@@ -62,7 +56,7 @@ impl WorkerProcess {
             child,
             stdin: Some(stdin),
             stdout,
-            pending: Vec::new(),
+            lines: Lines::new(MAX_WORKER_MESSAGE_BYTES),
             ready: VecDeque::new(),
             said_bye: false,
             reaped: false,
@@ -132,27 +126,14 @@ impl WorkerProcess {
                 .unwrap_or_default();
             bail!("{} exited unexpectedly{status}", self.name);
         }
-        self.pending.extend_from_slice(&buffer[..read]);
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let response: Response = serde_json::from_slice(&line).map_err(|e| {
-                let text = String::from_utf8_lossy(&line);
-                let start: String = text.trim_end().chars().take(120).collect();
-                anyhow::anyhow!(
-                    "{} sent a malformed message: {}: {}",
-                    self.name,
-                    quote(&start),
-                    one_line(&e.to_string())
-                )
-            })?;
+        self.lines.extend(&buffer[..read]);
+        while let Some(response) = self
+            .lines
+            .next_message::<Response>()
+            .map_err(|e| anyhow::anyhow!("{} sent a {e}", self.name))?
+        {
             self.said_bye |= matches!(response, Response::Bye { .. });
             self.ready.push_back(response);
-        }
-        if self.pending.len() > MAX_RESPONSE_BYTES {
-            bail!(
-                "{} sent a message longer than {MAX_RESPONSE_BYTES} bytes (a broken worker)",
-                self.name
-            );
         }
         Ok(())
     }
@@ -269,7 +250,7 @@ mod tests {
             (
                 // 2 MiB and no newline: refused at 1 MiB, never buffered whole.
                 "head -c 2097152 /dev/zero; exec sleep 30",
-                "pool worker 1 sent a message longer than 1048576 bytes (a broken worker)",
+                "pool worker 1 sent a message longer than 1048576 bytes",
             ),
             ("exit 3", "pool worker 1 exited unexpectedly"),
         ];

@@ -128,10 +128,18 @@ pub fn encode<T: Serialize>(buffer: &mut Vec<u8>, message: &T) -> anyhow::Result
     Ok(())
 }
 
-/// The longest message either side accepts, in bytes. A run's sample is the largest
-/// message (about 150 bytes per request); anything longer is a broken peer, refused
-/// before it is held in memory.
+/// The longest message a run's process or a pool worker reads, in bytes: a run's
+/// spec or its sample, the largest messages (a sample holds about 150 bytes per
+/// request, and `--requests` goes up to a million). Anything longer is a broken
+/// peer, refused before it is held in memory.
 pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
+/// The longest message the parent takes from a pool or task worker, in bytes. A
+/// worker's message is one task's result (a number, or one request's outcome: about
+/// 150 bytes) or its census, so this limit is far below [`MAX_MESSAGE_BYTES`]: the
+/// parent reads from every worker at once, and 64 broken workers at that limit
+/// would hold 16 GiB.
+pub const MAX_WORKER_MESSAGE_BYTES: usize = 1 << 20;
 
 /// Reads the next message; `Ok(None)` at a clean end of input. A line longer than
 /// [`MAX_MESSAGE_BYTES`] is an error, read no further.
@@ -145,18 +153,95 @@ pub fn read_message<R: BufRead, T: DeserializeOwned>(
         return Ok(None);
     }
     if line.len() > MAX_MESSAGE_BYTES {
-        anyhow::bail!("a message is longer than {MAX_MESSAGE_BYTES} bytes");
+        return Err(TooLong(MAX_MESSAGE_BYTES).into());
     }
-    // serde's message may quote a string of the JSON, decoded: "\n" is a newline.
-    let message = serde_json::from_str(line.trim_end()).map_err(|e| {
-        let start: String = line.trim_end().chars().take(120).collect();
-        anyhow::anyhow!(
-            "malformed message: {}: {}",
-            quote(&start),
-            one_line(&e.to_string())
-        )
-    })?;
-    Ok(Some(message))
+    Ok(Some(decode(line.as_bytes())?))
+}
+
+/// One line, its newline included or not, as a message. Every reader of the protocol
+/// decodes through here, so a malformed message reads the same from every pipe.
+pub fn decode<T: DeserializeOwned>(line: &[u8]) -> Result<T, Malformed> {
+    let json = line.trim_ascii_end();
+    serde_json::from_slice(json).map_err(|e| {
+        // serde's message may quote a string of the JSON, decoded: "\n" is a newline.
+        let text = String::from_utf8_lossy(json);
+        let start: String = text.chars().take(120).collect();
+        Malformed(format!("{}: {}", quote(&start), one_line(&e.to_string())))
+    })
+}
+
+/// A line that is not a message: its start, quoted on one line, and serde's reason.
+#[derive(Debug)]
+pub struct Malformed(String);
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "malformed message: {}", self.0)
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+/// A message longer than the reader's limit, refused before it was read whole.
+#[derive(Debug)]
+pub struct TooLong(pub usize);
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "message longer than {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for TooLong {}
+
+/// Messages from a stream read in pieces, as they arrive (the parent reads each
+/// worker's pipe whenever `poll` says it is readable). Each piece is scanned for
+/// newlines once, so a long line costs its length and no more.
+#[derive(Debug)]
+pub struct Lines {
+    pending: Vec<u8>,
+    /// Bytes of `pending` already known to hold no newline.
+    scanned: usize,
+    limit: usize,
+}
+
+impl Lines {
+    /// Lines of at most `limit` bytes, their newline not counted.
+    pub fn new(limit: usize) -> Lines {
+        Lines {
+            pending: Vec::new(),
+            scanned: 0,
+            limit,
+        }
+    }
+
+    /// Adds what was just read.
+    pub fn extend(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+    }
+
+    /// The next whole message, if one has arrived. A line over the limit is an
+    /// error as soon as the limit is passed, whether or not its end has arrived.
+    pub fn next_message<T: DeserializeOwned>(&mut self) -> anyhow::Result<Option<T>> {
+        let found = self.pending[self.scanned..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|at| self.scanned + at);
+        let Some(end) = found else {
+            self.scanned = self.pending.len();
+            if self.pending.len() > self.limit {
+                return Err(TooLong(self.limit).into());
+            }
+            return Ok(None);
+        };
+        if end > self.limit {
+            return Err(TooLong(self.limit).into());
+        }
+        let message = decode(&self.pending[..end]);
+        self.pending.drain(..=end);
+        self.scanned = 0;
+        Ok(Some(message?))
+    }
 }
 
 #[cfg(test)]
@@ -325,5 +410,66 @@ mod tests {
         let mut long = std::io::Cursor::new(format!("{}\n", "é".repeat(500)).into_bytes());
         let err = read_message::<_, Request>(&mut long, &mut line).unwrap_err();
         assert!(format!("{err:#}").contains(&format!("'{}'", "é".repeat(120))));
+    }
+
+    /// The parent's reader and `read_message` are one decoder: the same message from
+    /// either, and the same error for the same bad line.
+    #[test]
+    fn lines_read_in_pieces_decode_as_read_message_does() {
+        let mut wire = Vec::new();
+        encode(&mut wire, &Response::Ready).unwrap();
+        encode(
+            &mut wire,
+            &Response::Failed {
+                message: "x".into(),
+            },
+        )
+        .unwrap();
+        wire.extend_from_slice(b"{\"bogus\":1}\n");
+        let mut lines = Lines::new(MAX_WORKER_MESSAGE_BYTES);
+        let mut got: Vec<Response> = Vec::new();
+        let mut error = None;
+        // One byte at a time: every message is torn somewhere.
+        for byte in &wire {
+            lines.extend(std::slice::from_ref(byte));
+            match lines.next_message::<Response>() {
+                Ok(Some(message)) => got.push(message),
+                Ok(None) => {}
+                Err(e) => error = Some(format!("{e:#}")),
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                Response::Ready,
+                Response::Failed {
+                    message: "x".into()
+                }
+            ]
+        );
+        let from_reader =
+            read_message::<_, Response>(&mut &b"{\"bogus\":1}\n"[..], &mut String::new())
+                .unwrap_err();
+        assert_eq!(error.unwrap(), format!("{from_reader:#}"));
+    }
+
+    #[test]
+    fn lines_refuse_a_line_over_the_limit_whether_or_not_it_has_ended() {
+        let mut endless = Lines::new(16);
+        endless.extend(&[b'x'; 16]);
+        assert!(endless.next_message::<Response>().unwrap().is_none());
+        endless.extend(b"x");
+        let err = endless.next_message::<Response>().unwrap_err();
+        assert_eq!(format!("{err:#}"), "message longer than 16 bytes");
+        let mut ended = Lines::new(16);
+        ended.extend(&[b' '; 17]);
+        ended.extend(b"\n");
+        assert!(ended.next_message::<Response>().is_err());
+        let mut fits = Lines::new(16);
+        fits.extend(b"   \"ready\"     \n");
+        assert_eq!(
+            fits.next_message::<Response>().unwrap(),
+            Some(Response::Ready)
+        );
     }
 }
