@@ -4,6 +4,7 @@
 use crate::analysis::tasks::{Cost, costs};
 use crate::output::format;
 use crate::report::{ResultRow, TasksSettings};
+use crate::strategy::Strategy;
 
 /// The lines under the tasks table.
 pub(crate) fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec<String> {
@@ -11,33 +12,7 @@ pub(crate) fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec
     let mut costs = costs(rows);
     costs.sort_by(|a, b| a.1.bytes().total_cmp(&b.1.bytes()));
     if !costs.is_empty() {
-        let each: Vec<String> = costs
-            .iter()
-            .map(|(strategy, cost)| match *cost {
-                Cost::Slope {
-                    bytes: slope,
-                    ci95: Some([low, high]),
-                } => format!(
-                    "{strategy} {} (95 % CI {}–{})",
-                    bytes(slope),
-                    bytes(low),
-                    bytes(high)
-                ),
-                Cost::Slope { bytes: slope, .. } => format!("{strategy} {}", bytes(slope)),
-                Cost::Share {
-                    bytes: share,
-                    tasks,
-                } => format!(
-                    "{strategy} at most {} (one count, {}: its memory over its tasks)",
-                    bytes(share),
-                    format::count(tasks)
-                ),
-            })
-            .collect();
-        lines.push(format!(
-            "A waiting task costs: {} (the slope of memory against tasks held).",
-            each.join(", ")
-        ));
+        lines.push(cost_line(&costs));
     }
     let refusals: Vec<String> = rows
         .iter()
@@ -81,11 +56,89 @@ pub(crate) fn lines(rows: &[ResultRow], settings: Option<&TasksSettings>) -> Vec
     lines
 }
 
+/// "A waiting task costs: …", cheapest first as `costs` come. The slope's rule is
+/// named only when some model has one; a model held at one count only gets its
+/// memory over its tasks, an upper bound, and says so.
+fn cost_line(costs: &[(Strategy, Cost)]) -> String {
+    let each: Vec<String> = costs
+        .iter()
+        .map(|(strategy, cost)| match *cost {
+            Cost::Slope {
+                bytes: slope,
+                ci95: Some([low, high]),
+            } => format!(
+                "{strategy} {} (95 % CI {}–{})",
+                bytes(slope),
+                bytes(low),
+                bytes(high)
+            ),
+            Cost::Slope { bytes: slope, .. } => format!("{strategy} {}", bytes(slope)),
+            Cost::Share {
+                bytes: share,
+                tasks,
+            } => format!(
+                "{strategy} at most {} ({} tasks only: its memory over its tasks)",
+                bytes(share),
+                format::count(tasks)
+            ),
+        })
+        .collect();
+    let slopes = costs
+        .iter()
+        .any(|(_, cost)| matches!(cost, Cost::Slope { .. }));
+    let how = if slopes {
+        " (the slope of memory against tasks held)"
+    } else {
+        ""
+    };
+    format!("A waiting task costs{how}: {}.", each.join(", "))
+}
+
 /// Bytes with a sign: a slope below zero is noise around a tiny cost.
 fn bytes(value: f64) -> String {
     if value < 0.0 {
         format!("−{}", format::bytes((-value) as u64))
     } else {
         format::bytes(value as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slopes_rule_is_named_only_when_a_model_has_a_slope() {
+        let one_count = [(
+            Strategy::Async,
+            Cost::Share {
+                bytes: 458.0,
+                tasks: 1_000_000,
+            },
+        )];
+        assert_eq!(
+            cost_line(&one_count),
+            "A waiting task costs: async at most 458 B (1,000,000 tasks only: its memory \
+             over its tasks)."
+        );
+        let mixed = [
+            (
+                Strategy::Async,
+                Cost::Slope {
+                    bytes: 453.0,
+                    ci95: Some([452.0, 454.0]),
+                },
+            ),
+            one_count[0],
+        ];
+        let line = cost_line(&mixed);
+        assert!(
+            line.starts_with(
+                "A waiting task costs (the slope of memory against tasks held): async 453 B \
+                 (95 % CI 452 B–454 B), async at most"
+            ),
+            "{line}"
+        );
+        assert!(!line.contains(") ("), "{line}");
     }
 }
