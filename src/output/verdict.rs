@@ -22,10 +22,11 @@ use crate::report::ResultRow;
 use crate::strategy::Strategy;
 
 /// `text` broken at spaces into lines of at most `width` columns, the lines after the
-/// first indented by two spaces.
+/// first indented by two spaces. A figure and its unit stay on one line: `67.4 KiB`
+/// is never `67.4` at the end of one line and `KiB` at the start of the next.
 pub(crate) fn wrap(text: &str, width: usize) -> String {
     let mut lines: Vec<String> = vec![String::new()];
-    for word in text.split(' ') {
+    for word in unbroken(text) {
         let line = lines.last_mut().expect("one line at least");
         let len = line.chars().count();
         if len > 2 && len + 1 + word.chars().count() > width {
@@ -34,10 +35,38 @@ pub(crate) fn wrap(text: &str, width: usize) -> String {
             if !line.is_empty() {
                 line.push(' ');
             }
-            line.push_str(word);
+            line.push_str(&word);
         }
     }
     lines.join("\n")
+}
+
+/// The units a figure in a verdict may carry.
+const UNITS: &[&str] = &[
+    "B", "KiB", "MiB", "GiB", "TiB", "ns", "µs", "us", "ms", "s", "%",
+];
+
+/// `text`'s words, a unit joined to the figure before it.
+fn unbroken(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        // `KiB),` and `KiB–47.0` start with a unit too.
+        let end = word
+            .find(|c: char| !(c.is_alphabetic() || c == '%'))
+            .unwrap_or(word.len());
+        let unit = &word[..end];
+        let after_figure = words
+            .last()
+            .is_some_and(|last| last.ends_with(|c: char| c.is_ascii_digit()));
+        match words.last_mut() {
+            Some(last) if after_figure && UNITS.contains(&unit) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
 }
 
 /// The verdict lines for one workload's rows: the Rust models' headline, the Python

@@ -341,3 +341,21 @@ fn long_lines_wrap_at_spaces() {
     );
     assert_eq!(wrap("short", 40), "short");
 }
+
+/// Found in the tasks verdict at 100 columns: "(95 % CI −67.4" ended one line and
+/// "KiB–47.0 KiB)" began the next.
+#[test]
+fn a_figure_and_its_unit_stay_on_one_line() {
+    let text = "async −10.2 KiB (95 % CI −67.4 KiB–47.0 KiB), threads 453 B.";
+    for width in 10..text.len() {
+        let wrapped = wrap(text, width);
+        for line in wrapped.lines() {
+            let first = line.trim_start().split(' ').next().unwrap();
+            assert!(
+                !["KiB", "B.", "%", "KiB–47.0", "B"].contains(&first),
+                "width {width}: {wrapped}"
+            );
+        }
+    }
+    assert_eq!(wrap("a 5 ms", 40), "a 5 ms");
+}
