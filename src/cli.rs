@@ -448,9 +448,10 @@ pub struct IoArgs {
     #[arg(long, value_name = "SIZE", default_value = "4MiB", value_parser = parse_size)]
     pub max_body_bytes: u64,
 
-    /// Most requests in flight at once in the async model, 1 to 65536.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = whole_number::<usize>(1, 65_536))]
-    pub concurrency: usize,
+    /// Most requests in flight at once in the async and py-asyncio models, 1 to 65536
+    /// [default: 256].
+    #[arg(long, value_name = "N", value_parser = whole_number::<usize>(1, 65_536))]
+    pub concurrency: Option<usize>,
 
     /// Exit 0 even when some requests failed (they are still counted and reported).
     #[arg(long)]

@@ -18,8 +18,8 @@ use crate::error::usage;
 use crate::export::{Destination, ExportFormat};
 use crate::gate::GateConfig;
 use crate::limits::{
-    DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, DEFAULT_START, DEFAULT_TASKS_RUNS,
-    MAX_FIB_ARG, MAX_ITEMS, MAX_ROUNDS,
+    DEFAULT_CONCURRENCY, DEFAULT_CPU_RUNS, DEFAULT_IO_RUNS, DEFAULT_IO_WORKERS, DEFAULT_START,
+    DEFAULT_TASKS_RUNS, MAX_FIB_ARG, MAX_ITEMS, MAX_ROUNDS,
 };
 use crate::machine::available_parallelism;
 use crate::server::ServerSettings;
@@ -236,7 +236,7 @@ pub(crate) fn bench(
         .map(|args| cpu_plan(args, engine.workers.as_ref(), engine.runs))
         .transpose()?;
     let io = io
-        .map(|args| io_plan(args, engine.workers.as_ref(), engine.runs))
+        .map(|args| io_plan(args, engine.workers.as_ref(), engine.runs, &strategies))
         .transpose()?;
     let tasks = tasks
         .map(|(args, default_counts)| tasks_plan(args, default_counts, engine))
@@ -467,7 +467,22 @@ fn io_plan(
     args: &IoArgs,
     workers: Option<&WorkerCounts>,
     runs: Option<u32>,
+    strategies: &[Strategy],
 ) -> anyhow::Result<IoPlan> {
+    let limited = [Strategy::Async, Strategy::PyAsyncio];
+    if let Some(concurrency) = args.concurrency
+        && !strategies.iter().any(|s| limited.contains(s))
+    {
+        return Err(usage(format!(
+            "--concurrency {concurrency} limits the async and py-asyncio models, and \
+             neither is run (--strategy {}): leave it out, or add async",
+            strategies
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(",")
+        )));
+    }
     let target = match &args.sites {
         Some(file) => {
             let sites = crate::workload::io::read_sites(file)?;
@@ -505,7 +520,7 @@ fn io_plan(
         target,
         workers: workers.map_or_else(|| vec![DEFAULT_IO_WORKERS], |w| w.0.clone()),
         runs: runs.unwrap_or(DEFAULT_IO_RUNS),
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
         client: ClientSettings {
             timeout: args.timeout,
             max_body_bytes: args.max_body_bytes,

@@ -8,6 +8,8 @@
 pub const DEFAULT_START: u64 = 5_000_000;
 /// The classic experiment's thread-pool size for downloads.
 pub const DEFAULT_IO_WORKERS: usize = 5;
+/// Most requests in flight at once in the async models (`--concurrency`).
+pub const DEFAULT_CONCURRENCY: usize = 256;
 /// The fewest measured runs by default: the CPU job is short; the I/O job's sequential
 /// model waits out 160 latencies per run (8 s), so its rounds usually stop at this
 /// minimum: 6 is the fewest whose median has a 95 % interval (5 reach 94 %), and more

@@ -551,6 +551,41 @@ fn flags_that_would_be_ignored_are_refused() {
     }
 }
 
+/// `--concurrency` limits only the async models; beside models that ignore it, it
+/// was accepted and did nothing.
+#[test]
+fn a_concurrency_no_model_run_uses_is_refused() {
+    let quick = [
+        "--requests",
+        "1",
+        "--latency",
+        "0",
+        "--runs",
+        "1",
+        "--no-save",
+    ];
+    let mut args = vec![
+        "io",
+        "--strategy",
+        "sequential,threads",
+        "--concurrency",
+        "8",
+    ];
+    args.extend(quick);
+    let output = concbench(&args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: --concurrency 8 limits the async and py-asyncio models, and neither is run \
+         (--strategy sequential,threads): leave it out, or add async"
+    );
+    let mut args = vec!["io", "--strategy", "sequential,async", "--concurrency", "8"];
+    args.extend(quick);
+    let output = concbench(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 #[test]
 fn a_precision_that_is_not_a_fraction_is_refused_by_clap() {
     for (value, why) in [
