@@ -37,6 +37,9 @@
 // beyond what the crate can reach is a lint error (`unreachable_pub`, under
 // clippy's `-D warnings` in CI).
 #![warn(unreachable_pub)]
+// The map above names private modules too: `cargo doc --document-private-items`
+// renders their links.
+#![allow(rustdoc::private_intra_doc_links)]
 
 mod analysis;
 pub mod app;

@@ -1,6 +1,6 @@
 //! Value parsers for the flags: whole numbers in a range, sizes, durations, addresses.
 //! Each refuses a value with a message that says what is accepted, which clap prints
-//! after "invalid value '...' for '--flag <NAME>': " and before the usage line.
+//! after "invalid value '...' for `'--flag <NAME>'`: " and before the usage line.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -24,7 +24,7 @@
 //!
 //! Each connection's I/O goes through [`Watched`], which sets a flag whenever bytes
 //! move either way; the service counts the requests it is working on. A watchdog in
-//! the connection's task looks every quarter of the timeout ([`IDLE_CHECKS`]),
+//! the connection's task looks every quarter of the timeout ([`watchdog::IDLE_CHECKS`]),
 //! clears the flag, and ends the connection after four looks in a row that found
 //! neither progress nor a request in progress: between 1 and 1¼ timeouts after the
 //! connection went idle, never sooner. A connection ended while its write is blocked

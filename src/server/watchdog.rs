@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 
 /// Looks the idle watchdog takes per idle timeout; it closes a connection after
 /// this many looks in a row found it idle.
-const IDLE_CHECKS: u32 = 4;
+pub(super) const IDLE_CHECKS: u32 = 4;
 
 /// What a connection's idle watchdog reads, written by its I/O ([`Watched`]) and by
 /// its service ([`Serving`]). Both run in the connection's task; the atomics are
