@@ -187,8 +187,8 @@ fn interval_name(rows: &[&ResultRow]) -> String {
     }
 }
 
-/// A row's memory, bytes: every process of a run, its peak. The one place that reads
-/// the field.
+/// A row's memory, bytes, as the table's column: the proportional set sizes of every
+/// process of a run, summed ([`ResultRow::memory`]). The one place that reads it.
 fn memory_bytes(row: &ResultRow) -> u64 {
     row.memory()
 }

@@ -217,7 +217,7 @@ where
     let memory = Axis::linear(0.0, hi, 5);
     let x = &sweep.workers;
     let mut chart = Frame {
-        caption: format!("{workload}: peak memory, all processes"),
+        caption: format!("{workload}: memory, all processes (PSS)"),
         x,
         y: &memory,
         x_desc: "workers (log scale)".to_string(),

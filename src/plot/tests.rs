@@ -371,7 +371,7 @@ fn several_worker_counts_give_the_sweep() {
         ));
         assert!(has_text(
             &texts,
-            &format!("{workload}: peak memory, all processes")
+            &format!("{workload}: memory, all processes (PSS)")
         ));
     }
     assert!(!has_text(&texts, "median wall time"));
