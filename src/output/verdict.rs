@@ -99,28 +99,36 @@ pub(crate) fn lines(rows: &[ResultRow]) -> Vec<String> {
         who(" on the py-* models"),
     ));
     let ranked: Vec<ResultRow> = rows.iter().filter(|r| passed(r)).cloned().collect();
-    let slower: Vec<String> = ranked
+    let slower: Vec<(bool, String)> = ranked
         .iter()
         .filter(|r| r.strategy != r.strategy.baseline())
         .filter_map(|r| {
             let base = ranked
                 .iter()
                 .find(|b| b.strategy == r.strategy.baseline())?;
-            (r.wall_s.median > base.wall_s.median).then(|| {
-                format!(
-                    "{} ({:.2}× {})",
-                    label(r, sweep),
-                    base.wall_s.median / r.wall_s.median,
-                    base.strategy
+            let speedup = base.wall_s.median / r.wall_s.median;
+            // Slower for sure: the whole interval below 1, or with no interval a
+            // ratio that prints below 1.00×. A tie is not "slower".
+            let slower = match r.speedup_ci95 {
+                Some([_, high]) => high < 1.0,
+                None => speedup < 0.995,
+            };
+            slower.then(|| {
+                (
+                    r.strategy.is_python(),
+                    format!("{} ({speedup:.2}× {})", label(r, sweep), base.strategy),
                 )
             })
         })
         .collect();
     if !slower.is_empty() {
+        let gil = slower.iter().any(|(python, _)| *python);
+        let names: Vec<&str> = slower.iter().map(|(_, name)| name.as_str()).collect();
         lines.push(format!(
-            "slower than sequential: {}. Not a bug: here start-up, contention or the GIL \
-             costs more than the parallelism saves.",
-            slower.join(", ")
+            "slower than sequential: {}. Not a bug: here start-up, contention{} cost more \
+             than the parallelism saves.",
+            names.join(", "),
+            if gil { " or the GIL" } else { "" }
         ));
     }
     if ranked.iter().any(|r| r.strategy.is_python())

@@ -139,6 +139,34 @@ fn a_parallel_model_slower_than_sequential_is_said_plainly() {
     );
 }
 
+/// A sweep's 1-worker rows tie with sequential; "threads ×1 (1.00× sequential)" was
+/// named slower than sequential for a median a hair above it.
+#[test]
+fn a_tie_with_sequential_is_not_called_slower() {
+    let runs: &[f64] = &[1.0, 1.02, 0.98, 1.01, 0.99, 1.0, 1.03, 0.97, 1.0, 1.01];
+    let tied: Vec<f64> = runs.iter().map(|t| t * 1.001).collect();
+    let tie = lines(&rows(&[
+        (Strategy::Sequential, 1, runs),
+        (Strategy::Threads, 1, &tied),
+        (Strategy::Threads, 2, &[0.5; 10]),
+    ]));
+    assert!(
+        !tie.iter().any(|l| l.starts_with("slower than sequential")),
+        "{tie:?}"
+    );
+    // Clearly slower, with an interval below 1: named, and no GIL in a Rust-only run.
+    let slow: Vec<f64> = runs.iter().map(|t| t * 1.25).collect();
+    let named = lines(&rows(&[
+        (Strategy::Sequential, 1, runs),
+        (Strategy::Spawn, 1, &slow),
+    ]));
+    assert_eq!(
+        named[1],
+        "slower than sequential: spawn (0.80× sequential). Not a bug: here start-up, \
+         contention cost more than the parallelism saves."
+    );
+}
+
 #[test]
 fn a_sweep_names_the_worker_count() {
     let lines = lines(&rows(&[
