@@ -52,6 +52,14 @@ fn every_model_that_holds_tasks_gets_a_verified_row_per_count() {
     // A process per task: 1 + N processes; a thread per task: N threads started.
     let spawn = rows(&report, "spawn");
     assert_eq!(spawn[1]["census"]["processes"], 61);
+    // And the census proves each task process single-threaded: each counts the
+    // threads it started and says so (it was unknown, `null`, for the task processes).
+    assert_eq!(
+        spawn[1]["census"]["threads_started"],
+        serde_json::json!(vec![0; 61]),
+        "{}",
+        spawn[1]["census"]
+    );
     let threads = rows(&report, "threads");
     assert_eq!(
         threads[1]["census"]["threads_started"],

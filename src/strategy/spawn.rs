@@ -18,6 +18,8 @@
 //! single-threaded process per task, at most N alive at once — and 0 threads started
 //! in any of them. Memory counts the run
 //! process and the N largest task processes, the most that can be alive together.
+//! In the tasks job every task process is alive at once: 1 + T processes, each
+//! counting the threads it started and saying so with its index, 0 in every one.
 
 use std::io::{BufRead, BufReader};
 use std::os::fd::OwnedFd;
@@ -131,14 +133,14 @@ impl Model for Spawn {
         let go = Instant::now();
         drop(open);
         let mut tally = Tally::new(job.tasks);
-        for (child, stdout) in &mut tasks.0 {
+        let mut children = children;
+        for ((child, stdout), census) in tasks.0.iter_mut().zip(&mut children) {
             line.clear();
             stdout.read_line(&mut line)?;
-            let index = line
-                .trim_end()
-                .parse()
+            let (index, started) = task_answer(&line)
                 .with_context(|| format!("task process {} printed {line:?}", child.id()))?;
             tally.record(index);
+            census.threads_started = started;
         }
         let back_s = go.elapsed().as_secs_f64();
         for (child, _) in &mut tasks.0 {
@@ -155,6 +157,19 @@ impl Model for Spawn {
             children,
         })
     }
+}
+
+/// A task process's last line: its index and the threads it started (`-` when its
+/// build cannot count them).
+fn task_answer(line: &str) -> anyhow::Result<(usize, Option<usize>)> {
+    let mut words = line.split_whitespace();
+    let index = words.next().unwrap_or_default().parse()?;
+    let started = match words.next() {
+        Some("-") => None,
+        Some(count) => Some(count.parse()?),
+        None => anyhow::bail!("no thread count"),
+    };
+    Ok((index, started))
 }
 
 /// Runs each task in a process of its own, at most `workers` at once; outputs in

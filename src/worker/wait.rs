@@ -3,8 +3,9 @@
 //!
 //! It says `ready` on stdout, waits at the start gate (its stdin, a pipe shared by
 //! every task process, which the parent closes once all of them are ready), sleeps
-//! SECONDS on a timer, prints its index and exits. It dies with its parent
-//! (`PR_SET_PDEATHSIG`), so no task outlives a killed run.
+//! SECONDS on a timer, prints its index and the threads it started (`3 0`: none,
+//! for the census) and exits. It dies with its parent (`PR_SET_PDEATHSIG`), so no
+//! task outlives a killed run.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -22,7 +23,11 @@ pub fn run(index: usize, wait_s: f64) -> anyhow::Result<()> {
     let mut nothing = Vec::new();
     std::io::stdin().lock().read_to_end(&mut nothing)?;
     std::thread::sleep(wait);
-    writeln!(out, "{index}")?;
+    // `-` where this build cannot count threads (see `census::threads_started`).
+    match crate::census::threads_started() {
+        Some(started) => writeln!(out, "{index} {started}")?,
+        None => writeln!(out, "{index} -")?,
+    }
     out.flush()?;
     Ok(())
 }
