@@ -112,7 +112,7 @@ impl Model for Spawn {
         let start_s = first.elapsed().as_secs_f64();
         // Every task waits at the gate: one instant for all of their memory.
         census::mark();
-        let children = tasks
+        let mut children = tasks
             .0
             .iter()
             .map(|(child, _)| {
@@ -133,7 +133,6 @@ impl Model for Spawn {
         let go = Instant::now();
         drop(open);
         let mut tally = Tally::new(job.tasks);
-        let mut children = children;
         for ((child, stdout), census) in tasks.0.iter_mut().zip(&mut children) {
             line.clear();
             stdout.read_line(&mut line)?;
